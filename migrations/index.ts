@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_enterprises_and_evidence.ts';
+
+/**
+ * Every migration, in order. Listed by hand rather than read from the folder so the same list
+ * works under tsx, in the compiled build and inside the Docker image.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_enterprises_and_evidence': m0001,
+};

@@ -1,0 +1,157 @@
+import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
+
+/**
+ * The one typed picture of the database. Dates (`date`) travel as 'YYYY-MM-DD' strings and
+ * numerics as strings (see connect.ts) so no time zone or float rounding sneaks into ratings.
+ */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, never>;
+type DateString = string;
+type Numeric = ColumnType<string, string | number, never>;
+type Immutable<T> = ColumnType<T, T, never>;
+
+/** Columns every evidence table shares: provenance, idempotency key and correction chain. */
+export interface EvidenceColumns {
+  id: Generated<number>;
+  credit_code: Immutable<string>;
+  source: Immutable<string>;
+  source_id: Immutable<string>;
+  /** The earlier record this one corrects; the earlier one stops counting. */
+  supersedes_id: Immutable<number | null>;
+  /** True when this correction withdraws the earlier record (e.g. a penalty annulled on review). */
+  revoked: ColumnType<boolean, boolean | undefined, never>;
+  correction_reason: Immutable<string | null>;
+  recorded_at: Timestamp;
+  recorded_by: Immutable<string>;
+}
+
+export interface EnterprisesTable {
+  credit_code: Immutable<string>;
+  created_at: Timestamp;
+  created_by: Immutable<string>;
+}
+
+export interface EnterpriseRevisionsTable {
+  id: Generated<number>;
+  credit_code: Immutable<string>;
+  revision: Immutable<number>;
+  name: Immutable<string>;
+  region: Immutable<string>;
+  industry: Immutable<string>;
+  legal_representative: Immutable<string | null>;
+  key_discharge_unit: Immutable<boolean>;
+  permit_number: Immutable<string | null>;
+  registered_on: Immutable<DateString | null>;
+  closed_on: Immutable<DateString | null>;
+  source: Immutable<string>;
+  source_id: Immutable<string>;
+  recorded_at: Timestamp;
+  recorded_by: Immutable<string>;
+}
+
+/** The latest revision of every enterprise (a view). */
+export interface EnterpriseCurrentView {
+  credit_code: string;
+  revision: number;
+  name: string;
+  region: string;
+  industry: string;
+  legal_representative: string | null;
+  key_discharge_unit: boolean;
+  permit_number: string | null;
+  registered_on: DateString | null;
+  closed_on: DateString | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ViolationsTable extends EvidenceColumns {
+  decision_number: Immutable<string>;
+  decided_on: Immutable<DateString>;
+  violation_type: Immutable<string>;
+  incident_severity: Immutable<string | null>;
+  legal_basis: Immutable<string>;
+  fine_cny: Numeric;
+  measures: Immutable<string[]>;
+  rectified_on: Immutable<DateString | null>;
+  description: Immutable<string | null>;
+}
+
+export interface EmissionRecordsTable extends EvidenceColumns {
+  period_start: Immutable<DateString>;
+  period_end: Immutable<DateString>;
+  outlet_code: Immutable<string>;
+  pollutant: Immutable<string>;
+  measured_value: Numeric;
+  permitted_limit: Numeric;
+  unit: Immutable<string>;
+  monitoring_source: Immutable<string>;
+  /** (measured - limit) / limit for concentrations and loads; derived by the database. */
+  exceedance_ratio: ColumnType<string | null, never, never>;
+  /** measured - limit for noise in dB(A); derived by the database. */
+  exceedance_db: ColumnType<string | null, never, never>;
+}
+
+export interface CleanProductionAuditsTable extends EvidenceColumns {
+  audit_date: Immutable<DateString>;
+  level: Immutable<string>;
+  accepted: Immutable<boolean>;
+  accepted_on: Immutable<DateString | null>;
+  auditor: Immutable<string | null>;
+}
+
+export interface InformationDisclosuresTable extends EvidenceColumns {
+  year: Immutable<number>;
+  status: Immutable<string>;
+  checked_on: Immutable<DateString>;
+}
+
+export interface VerifiedComplaintsTable extends EvidenceColumns {
+  received_on: Immutable<DateString>;
+  verified_on: Immutable<DateString>;
+  channel: Immutable<string>;
+  substantiated: Immutable<boolean>;
+  summary: Immutable<string>;
+}
+
+export interface PermitExecutionReportsTable extends EvidenceColumns {
+  report_type: Immutable<string>;
+  period_end: Immutable<DateString>;
+  due_on: Immutable<DateString>;
+  submitted_on: Immutable<DateString | null>;
+  complete: Immutable<boolean>;
+}
+
+export interface Database {
+  enterprises: EnterprisesTable;
+  enterprise_revisions: EnterpriseRevisionsTable;
+  enterprise_current: EnterpriseCurrentView;
+  violations: ViolationsTable;
+  emission_records: EmissionRecordsTable;
+  clean_production_audits: CleanProductionAuditsTable;
+  information_disclosures: InformationDisclosuresTable;
+  verified_complaints: VerifiedComplaintsTable;
+  permit_execution_reports: PermitExecutionReportsTable;
+}
+
+export type Db = Kysely<Database>;
+
+export type EnterpriseRow = Selectable<EnterpriseCurrentView>;
+export type ViolationRow = Selectable<ViolationsTable>;
+export type EmissionRecordRow = Selectable<EmissionRecordsTable>;
+export type CleanProductionAuditRow = Selectable<CleanProductionAuditsTable>;
+export type InformationDisclosureRow = Selectable<InformationDisclosuresTable>;
+export type VerifiedComplaintRow = Selectable<VerifiedComplaintsTable>;
+export type PermitExecutionReportRow = Selectable<PermitExecutionReportsTable>;
+
+/** The evidence tables, by the name the rest of the code uses for each kind. */
+export const EVIDENCE_TABLES = {
+  violation: 'violations',
+  emission: 'emission_records',
+  audit: 'clean_production_audits',
+  disclosure: 'information_disclosures',
+  complaint: 'verified_complaints',
+  permitReport: 'permit_execution_reports',
+} as const satisfies Record<string, keyof Database>;
+
+export type EvidenceKind = keyof typeof EVIDENCE_TABLES;
