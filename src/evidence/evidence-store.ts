@@ -1,0 +1,215 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database, Db, EvidenceKind } from '../db/database.ts';
+import { EVIDENCE_TABLES } from '../db/database.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { appError, notFound } from '../errors.ts';
+import type { Page } from '../graphql/pagination.ts';
+
+/** Domain columns of one evidence row, in database form (snake_case). */
+export type EvidenceValues = Record<string, string | number | boolean | string[] | null>;
+
+export interface EvidenceWrite {
+  creditCode: string;
+  source: string;
+  sourceId: string;
+  recordedBy: string;
+  supersedesId: number | null;
+  correctionReason: string | null;
+  values: EvidenceValues;
+}
+
+export interface StoredEvidence<Row = Record<string, unknown>> {
+  row: Row;
+  created: boolean;
+}
+
+type AnyTable = keyof Database & string;
+// Kysely cannot type a table chosen at run time; the casts stay inside this module.
+const table = (kind: EvidenceKind): AnyTable => EVIDENCE_TABLES[kind];
+
+async function assertEnterpriseExists(trx: Transaction<Database>, code: string) {
+  const found = await trx.selectFrom('enterprises').select('credit_code').where('credit_code', '=', code).executeTakeFirst();
+  if (!found) throw notFound(`enterprise ${code}`, 'input.creditCode');
+}
+
+async function assertCorrectable(trx: Transaction<Database>, kind: EvidenceKind, id: number, code: string) {
+  const t = table(kind);
+  const target = await (trx as Db)
+    .selectFrom(t as 'violations')
+    .select(['id', 'credit_code'])
+    .select((eb) =>
+      eb
+        .selectFrom(`${t} as later` as 'violations')
+        .select('id')
+        .whereRef('supersedes_id' as 'id', '=', `${t}.id` as 'id')
+        .as('superseded_by'),
+    )
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!target) throw notFound(`${kind} record ${id}`, 'input.supersedesId');
+  if (target.credit_code !== code) {
+    throw appError('VALIDATION_FAILED', `input.supersedesId: record ${id} belongs to enterprise ${target.credit_code}, not ${code}`, {
+      field: 'input.supersedesId',
+    });
+  }
+  if (target.superseded_by !== null) {
+    throw appError('CONFLICT', `${kind} record ${id} was already corrected by record ${target.superseded_by}; correct the latest one`, {
+      field: 'input.supersedesId',
+      latest: target.superseded_by,
+    });
+  }
+}
+
+/** The stored row with this source key if its content equals `write`; undefined if the content differs. */
+async function findIdenticalReplay(trx: Transaction<Database>, kind: EvidenceKind, write: EvidenceWrite) {
+  let query = (trx as Db)
+    .selectFrom(table(kind) as 'violations')
+    .selectAll()
+    .where('source', '=', write.source)
+    .where('source_id', '=', write.sourceId)
+    .where(sql<boolean>`credit_code is not distinct from ${write.creditCode}`)
+    .where(sql<boolean>`supersedes_id is not distinct from ${write.supersedesId}`);
+  for (const [column, value] of Object.entries(write.values)) {
+    query = query.where(sql<boolean>`${sql.ref(column)} is not distinct from ${value}`);
+  }
+  return query.executeTakeFirst();
+}
+
+/**
+ * Appends one evidence record. The same source record sent again is an idempotent no-op that
+ * returns the stored row; the same source key with different content is a CONFLICT, because a
+ * change to a recorded fact must be a correction that names what it supersedes.
+ */
+export async function recordEvidence(db: Db, kind: EvidenceKind, write: EvidenceWrite): Promise<StoredEvidence> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await assertEnterpriseExists(trx, write.creditCode);
+      const inserted = await insertUnlessKnown(trx, kind, write);
+      if (inserted) return { row: inserted, created: true };
+      const replay = await findIdenticalReplay(trx, kind, write);
+      if (replay) return { row: replay, created: false };
+      throw appError(
+        'CONFLICT',
+        `source ${write.source}/${write.sourceId} is already recorded with different content; to change it, record a correction with supersedesId`,
+        { field: 'input.sourceId' },
+      );
+    });
+  } catch (error) {
+    if (isUniqueViolation(error) && String((error as { constraint?: string }).constraint).endsWith('supersedes_id_key')) {
+      throw appError('CONFLICT', `${kind} record ${write.supersedesId} was corrected concurrently; reload and correct the latest`, {
+        field: 'input.supersedesId',
+      });
+    }
+    throw error;
+  }
+}
+
+async function insertUnlessKnown(trx: Transaction<Database>, kind: EvidenceKind, write: EvidenceWrite) {
+  const known = await (trx as Db)
+    .selectFrom(table(kind) as 'violations')
+    .select('id')
+    .where('source', '=', write.source)
+    .where('source_id', '=', write.sourceId)
+    .executeTakeFirst();
+  if (known) return undefined;
+  if (write.supersedesId !== null) await assertCorrectable(trx, kind, write.supersedesId, write.creditCode);
+  return (trx as Db)
+    .insertInto(table(kind) as 'violations')
+    .values({
+      ...(write.values as object),
+      credit_code: write.creditCode,
+      source: write.source,
+      source_id: write.sourceId,
+      recorded_by: write.recordedBy,
+      supersedes_id: write.supersedesId,
+      correction_reason: write.correctionReason,
+    } as never)
+    .onConflict((oc) => oc.columns(['source', 'source_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface WithdrawEvidence {
+  id: number;
+  source: string;
+  sourceId: string;
+  reason: string;
+  recordedBy: string;
+}
+
+/**
+ * Withdraws a record (e.g. a penalty decision annulled on administrative review): a new row that
+ * copies the record, supersedes it and is marked revoked, so neither counts any more.
+ */
+export async function withdrawEvidence(db: Db, kind: EvidenceKind, withdrawal: WithdrawEvidence): Promise<StoredEvidence> {
+  return db.transaction().execute(async (trx) => {
+    const original = await (trx as Db)
+      .selectFrom(table(kind) as 'violations')
+      .selectAll()
+      .where('id', '=', withdrawal.id)
+      .executeTakeFirst();
+    if (!original) throw notFound(`${kind} record ${withdrawal.id}`, 'input.id');
+    const { id, credit_code, source, source_id, supersedes_id, revoked, correction_reason, recorded_at, recorded_by, ...domain } =
+      original as unknown as Record<string, unknown>;
+    const generated = ['exceedance_ratio', 'exceedance_db'];
+    const values = Object.fromEntries(Object.entries(domain).filter(([k]) => !generated.includes(k))) as EvidenceValues;
+    const write: EvidenceWrite = {
+      creditCode: String(credit_code),
+      source: withdrawal.source,
+      sourceId: withdrawal.sourceId,
+      recordedBy: withdrawal.recordedBy,
+      supersedesId: withdrawal.id,
+      correctionReason: withdrawal.reason,
+      values: { ...values, revoked: true },
+    };
+    const inserted = await insertUnlessKnown(trx, kind, write);
+    if (inserted) return { row: inserted, created: true };
+    const replay = await findIdenticalReplay(trx, kind, write);
+    if (replay) return { row: replay, created: false };
+    throw appError('CONFLICT', `source ${withdrawal.source}/${withdrawal.sourceId} is already used by another record`, {
+      field: 'input.sourceId',
+    });
+  });
+}
+
+export interface EvidencePageOptions {
+  /** Include superseded and withdrawn rows (the full history). */
+  includeHistory: boolean;
+  page: Page<number>;
+}
+
+export type EvidenceListRow = Record<string, unknown> & { id: number; credit_code: string; superseded_by_id: number | null };
+
+/**
+ * One page of evidence for each of many enterprises in a single query (newest first), so a list of
+ * enterprises with their evidence costs one round trip per evidence kind, not one per enterprise.
+ */
+export async function pageEvidenceByEnterprise(
+  db: Db,
+  kind: EvidenceKind,
+  codes: readonly string[],
+  options: EvidencePageOptions,
+): Promise<Map<string, EvidenceListRow[]>> {
+  const t = table(kind);
+  const { page, includeHistory } = options;
+  const ranked = (db as Db)
+    .selectFrom(`${t} as e` as 'violations as e')
+    .selectAll('e')
+    .select(sql<number | null>`(select s.id from ${sql.table(t)} s where s.supersedes_id = e.id)`.as('superseded_by_id'))
+    .select(sql<number>`row_number() over (partition by e.credit_code order by e.id desc)`.as('position'))
+    .where('e.credit_code', 'in', [...codes])
+    .$if(page.after !== null, (q) => q.where('e.id', '<', page.after!))
+    .$if(!includeHistory, (q) =>
+      q.where('e.revoked', '=', false).where(sql<boolean>`not exists (select 1 from ${sql.table(t)} s where s.supersedes_id = e.id)`),
+    );
+  const rows = (await db
+    .selectFrom(ranked.as('ranked'))
+    .selectAll()
+    .where('position', '<=', page.limit + 1)
+    .orderBy('credit_code')
+    .orderBy('id', 'desc')
+    .execute()) as unknown as EvidenceListRow[];
+  const byCode = new Map<string, EvidenceListRow[]>(codes.map((code) => [code, []]));
+  for (const row of rows) byCode.get(row.credit_code)?.push(row);
+  return byCode;
+}

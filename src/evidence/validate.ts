@@ -1,0 +1,80 @@
+import { appError } from '../errors.ts';
+import { isCalendarDate } from '../graphql/scalars.ts';
+import { checkCreditCode } from './credit-code.ts';
+
+export interface Problem {
+  field: string;
+  message: string;
+  expected?: string;
+}
+
+/**
+ * Collects every problem in one input so a clerk fixes a record in one pass; `done()` throws
+ * VALIDATION_FAILED naming the first field and listing all of them.
+ */
+export class InputCheck {
+  readonly problems: Problem[] = [];
+  constructor(private readonly prefix: string) {}
+
+  field(name: string): string {
+    return this.prefix ? `${this.prefix}.${name}` : name;
+  }
+
+  require(ok: boolean, name: string, message: string, expected?: string): this {
+    if (!ok) this.problems.push({ field: this.field(name), message, ...(expected ? { expected } : {}) });
+    return this;
+  }
+
+  text(value: string | null | undefined, name: string, { min = 1, max = 500 } = {}): this {
+    if (value === null || value === undefined) return this;
+    const length = value.trim().length;
+    return this.require(length >= min && value.length <= max, name, `must have ${min} to ${max} characters`, `text of ${min}-${max} characters`);
+  }
+
+  date(value: string | null | undefined, name: string): this {
+    if (value === null || value === undefined) return this;
+    return this.require(isCalendarDate(value), name, `is not a calendar date: ${value}`, 'YYYY-MM-DD');
+  }
+
+  notBefore(later: string | null | undefined, earlier: string | null | undefined, name: string, earlierName: string): this {
+    if (!later || !earlier) return this;
+    return this.require(later >= earlier, name, `must not be before ${this.field(earlierName)} (${earlier})`);
+  }
+
+  amount(value: number | null | undefined, name: string, { max = 1e12, decimals = 2 } = {}): this {
+    if (value === null || value === undefined) return this;
+    const scaled = value * 10 ** decimals;
+    return this.require(
+      Number.isFinite(value) && value >= 0 && value <= max && Math.abs(scaled - Math.round(scaled)) < 1e-6,
+      name,
+      `must be a non-negative amount with at most ${decimals} decimals, up to ${max}`,
+    );
+  }
+
+  done(): void {
+    const first = this.problems[0];
+    if (!first) return;
+    const message =
+      this.problems.length === 1
+        ? `${first.field}: ${first.message}`
+        : `${this.problems.length} problems: ${this.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
+    throw appError('VALIDATION_FAILED', message, {
+      field: first.field,
+      ...(first.expected ? { expected: first.expected } : {}),
+      problems: this.problems,
+    });
+  }
+}
+
+/** Normalises a credit code or throws INVALID_CREDIT_CODE naming the field and the code. */
+export function requireCreditCode(value: string, field: string): string {
+  const result = checkCreditCode(value);
+  if (!result.valid) {
+    throw appError('INVALID_CREDIT_CODE', `${field}: ${JSON.stringify(value)} is not a valid unified social credit code: ${result.message}`, {
+      field,
+      value,
+      expected: '18 characters from 0-9 A-H J-N P-R T-U W-Y with a correct check character (GB 32100-2015)',
+    });
+  }
+  return result.code;
+}

@@ -1,0 +1,18 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './scalars.ts';
+import '../evidence/enterprise-schema.ts';
+import '../evidence/evidence-schema.ts';
+
+let built: GraphQLSchema | undefined;
+
+/** The whole GraphQL schema; each domain folder adds its types by being imported above. */
+export function buildSchema(): GraphQLSchema {
+  built ??= builder.toSchema({ sortSchema: true });
+  return built;
+}
+
+/** The SDL as committed in schema/schema.graphql. */
+export function printSchemaSdl(): string {
+  return `${printSchema(lexicographicSortSchema(buildSchema()))}\n`;
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request } from 'express';
+import { GraphQLError } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import { pinoHttp } from 'pino-http';
+import { AuthenticationError, createTokenVerifier } from './auth/jwt.ts';
+import type { Principal } from './auth/principal.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import { isUnavailable, serviceUnavailable } from './db/errors.ts';
+import { pingDatabase } from './db/connect.ts';
+import { pendingMigrations } from './db/migrate.ts';
+import { appError } from './errors.ts';
+import type { Context } from './graphql/context.ts';
+import { buildSchema } from './graphql/schema.ts';
+import type { Logger } from './logger.ts';
+
+export interface AppDependencies {
+  config: Config;
+  db: Db;
+  logger: Logger;
+}
+
+type ServerContext = { req: Request };
+
+function principalFromHeader(header: string | undefined, verify: (token: string) => Principal): Principal | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+  try {
+    return verify(match[1]!);
+  } catch (error) {
+    if (error instanceof AuthenticationError) throw appError('UNAUTHENTICATED', error.message);
+    throw error;
+  }
+}
+
+/** Keeps clients' own errors, turns database outages into SERVICE_UNAVAILABLE, hides everything else. */
+function maskError(logger: Logger) {
+  return (error: unknown): Error => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const graphqlError = error instanceof GraphQLError ? error : undefined;
+    if (original instanceof GraphQLError && original.extensions.code) return graphqlError ?? original;
+    if (graphqlError && !graphqlError.originalError) return graphqlError; // parse/validation errors
+    if (isUnavailable(original)) return serviceUnavailable();
+    const errorId = randomUUID();
+    logger.error({ err: original, errorId }, 'unexpected error in a GraphQL request');
+    return new GraphQLError('Unexpected error. Quote the errorId to the operators.', {
+      extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+    });
+  };
+}
+
+export function createApp({ config, db, logger }: AppDependencies): Express {
+  const verify = createTokenVerifier(config);
+  const production = config.nodeEnv === 'production';
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await pingDatabase(db);
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) {
+        res.status(503).json({ status: 'migrating', pending });
+        return;
+      }
+      res.json({ status: 'ready' });
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'database unavailable' });
+    }
+  });
+
+  const yoga = createYoga<ServerContext, Context>({
+    schema: buildSchema(),
+    graphqlEndpoint: '/graphql',
+    graphiql: !production,
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError: maskError(logger) },
+    context: ({ req }) => ({
+      db,
+      config,
+      logger: req.log ?? logger,
+      requestId: String(req.id ?? ''),
+      principal: principalFromHeader(req.headers.authorization, verify),
+    }),
+  });
+  // Yoga is itself a node request handler; it receives { req, res } as its server context.
+  app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+  return app;
+}

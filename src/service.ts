@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from './db/connect.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createApp } from './server.ts';
+
+export interface RunningService {
+  url: string;
+  port: number;
+  server: Server;
+  database: DatabaseHandle;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  logger?: Logger;
+  /** An already-open database (tests); otherwise one is opened from the config and closed on stop. */
+  database?: DatabaseHandle;
+  /** Runs after migrations, before the port opens (e.g. seeding the demo city). */
+  beforeListen?: (database: DatabaseHandle, logger: Logger) => Promise<void>;
+}
+
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export async function startService(options: StartOptions): Promise<RunningService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config);
+  const database = options.database ?? (await connectDatabase(connectionOptionsFrom(config)));
+  const ownsDatabase = !options.database;
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  await options.beforeListen?.(database, logger);
+
+  const app = createApp({ config, db: database.db, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 5_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url: `${url}/graphql`, database: database.kind }, 'envcredit listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+      await closed;
+      clearTimeout(timer);
+      if (ownsDatabase) await database.close();
+      logger.info('envcredit stopped');
+    })());
+  return { url, port, server, database, stop };
+}
