@@ -122,6 +122,14 @@ export interface PermitExecutionReportsTable extends EvidenceColumns {
   complete: Immutable<boolean>;
 }
 
+export interface RuleVersionsTable {
+  rule_set_id: Immutable<string>;
+  version: Immutable<string>;
+  content_hash: Immutable<string>;
+  first_used_at: Timestamp;
+  first_used_by: Immutable<string>;
+}
+
 export interface Database {
   enterprises: EnterprisesTable;
   enterprise_revisions: EnterpriseRevisionsTable;
@@ -132,6 +140,7 @@ export interface Database {
   information_disclosures: InformationDisclosuresTable;
   verified_complaints: VerifiedComplaintsTable;
   permit_execution_reports: PermitExecutionReportsTable;
+  rule_versions: RuleVersionsTable;
 }
 
 export type Db = Kysely<Database>;
