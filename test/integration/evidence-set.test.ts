@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { registerEnterprise } from '../../src/evidence/enterprise-store.ts';
+import { loadEvidenceSet, loadEvidenceSets } from '../../src/evidence/evidence-set.ts';
+import { recordEvidence, withdrawEvidence, type EvidenceValues } from '../../src/evidence/evidence-store.ts';
+import type { EvidenceKind } from '../../src/db/database.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+const A = withCheckCharacter('91220681MA2000001');
+const B = withCheckCharacter('91220681MA2000002');
+const EMPTY = withCheckCharacter('91220681MA2000003');
+let database: TestDatabase;
+let sequence = 0;
+
+const violationValues = (decidedOn: string, fine: string): EvidenceValues => ({
+  decision_number: `临环罚〔2024〕${decidedOn}`,
+  decided_on: decidedOn,
+  violation_type: 'EXCEEDING_STANDARDS',
+  incident_severity: null,
+  legal_basis: '大气污染防治法第九十九条',
+  fine_cny: fine,
+  measures: ['FINE'],
+  rectified_on: null,
+  description: null,
+});
+
+async function record(kind: EvidenceKind, code: string, values: EvidenceValues, supersedesId: number | null = null): Promise<number> {
+  sequence += 1;
+  const stored = await recordEvidence(database.db, kind, {
+    creditCode: code,
+    source: 'test',
+    sourceId: `s${sequence}`,
+    recordedBy: 'test',
+    supersedesId,
+    correctionReason: supersedesId === null ? null : 'corrected on review',
+    values,
+  });
+  return Number(stored.row.id);
+}
+
+let kept: number;
+let corrected: number;
+let correction: number;
+let withdrawn: number;
+let emission: number;
+let otherEnterprise: number;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  for (const [code, registeredOn] of [[A, '2010-05-01'], [B, null], [EMPTY, null]] as const) {
+    await registerEnterprise(
+      database.db,
+      code,
+      { name: `企业${code.slice(-3)}`, region: '220681', industry: 'C26', legalRepresentative: null, keyDischargeUnit: code === A, permitNumber: null, registeredOn, closedOn: null },
+      { source: 'test', sourceId: `e-${code}`, recordedBy: 'test' },
+    );
+  }
+  kept = await record('violation', A, violationValues('2024-03-01', '30000.00'));
+  corrected = await record('violation', A, violationValues('2024-04-01', '80000.00'));
+  correction = await record('violation', A, violationValues('2024-04-01', '8000.00'), corrected);
+  withdrawn = await record('violation', A, violationValues('2024-05-01', '250000.00'));
+  await withdrawEvidence(database.db, 'violation', { id: withdrawn, source: 'test', sourceId: 'withdraw-1', reason: 'annulled on review', recordedBy: 'test' });
+  emission = await record('emission', A, {
+    period_start: '2024-01-01', period_end: '2024-03-31', outlet_code: 'DA001', pollutant: 'SO2',
+    measured_value: '120', permitted_limit: '100', unit: 'mg/m3', monitoring_source: 'SUPERVISORY',
+  });
+  await record('audit', A, { audit_date: '2023-05-01', level: 'I', accepted: true, accepted_on: '2023-06-01', auditor: null });
+  await record('disclosure', A, { year: 2024, status: 'LATE', checked_on: '2025-02-01' });
+  await record('complaint', A, { received_on: '2024-06-01', verified_on: '2024-06-10', channel: 'MEDIA', substantiated: true, summary: '夜间异味' });
+  await record('permitReport', A, { report_type: 'ANNUAL', period_end: '2024-12-31', due_on: '2025-01-15', submitted_on: null, complete: false });
+  otherEnterprise = await record('violation', B, violationValues('2024-06-01', '1000.00'));
+});
+
+afterAll(() => database?.dispose());
+
+describe('loadEvidenceSet', () => {
+  it('returns only current records: corrections replace, withdrawals remove', async () => {
+    const set = await loadEvidenceSet(database.db, A);
+    expect(set.violations.map((v) => v.id)).toEqual([`violation:${kept}`, `violation:${correction}`]);
+    expect(set.violations[1]).toMatchObject({ decidedOn: '2024-04-01', fineCny: 8000, violationType: 'EXCEEDING_STANDARDS', measures: ['FINE'], incidentSeverity: null });
+  });
+
+  it('converts every kind to engine input with evidence ids, dates as strings and numbers as numbers', async () => {
+    const set = await loadEvidenceSet(database.db, A, { standing: { leader: true, creditCommitment: false } });
+    expect(set.enterprise).toMatchObject({ industry: 'C26', keyDischargeUnit: true, registeredOn: '2010-05-01' });
+    expect(set.standing).toEqual({ leader: true, creditCommitment: false });
+    expect(set.emissions).toEqual([
+      {
+        id: `emission:${emission}`, periodStart: '2024-01-01', periodEnd: '2024-03-31', outletCode: 'DA001', pollutant: 'SO2',
+        measuredValue: 120, permittedLimit: 100, unit: 'mg/m3', monitoringSource: 'SUPERVISORY', exceedanceRatio: 0.2, exceedanceDb: null,
+      },
+    ]);
+    expect(set.audits[0]).toMatchObject({ level: 'I', accepted: true, acceptedOn: '2023-06-01' });
+    expect(set.disclosures[0]).toMatchObject({ year: 2024, status: 'LATE', checkedOn: '2025-02-01' });
+    expect(set.complaints[0]).toMatchObject({ channel: 'MEDIA', substantiated: true, verifiedOn: '2024-06-10' });
+    expect(set.permitReports[0]).toMatchObject({ submittedOn: null, complete: false, dueOn: '2025-01-15' });
+  });
+
+  it('sees the evidence as it was known at an earlier instant', async () => {
+    const before = await loadEvidenceSet(database.db, A, { knownAt: new Date(Date.now() + 60_000) });
+    expect(before.violations).toHaveLength(2);
+    const nothingYet = await loadEvidenceSet(database.db, A, { knownAt: new Date('2000-01-01T00:00:00Z') });
+    expect(nothingYet.violations).toEqual([]);
+  });
+
+  it('gives an empty set for an enterprise without evidence', async () => {
+    const set = await loadEvidenceSet(database.db, EMPTY);
+    expect(set.enterprise?.name).toBeTruthy();
+    expect([set.violations, set.emissions, set.audits, set.disclosures, set.complaints, set.permitReports].every((l) => l.length === 0)).toBe(true);
+  });
+});
+
+describe('loadEvidenceSets', () => {
+  it('loads many enterprises at once, each with only its own records', async () => {
+    const sets = await loadEvidenceSets(database.db, [B, A, B, EMPTY]);
+    expect([...sets.keys()]).toEqual([A, B, EMPTY].sort());
+    expect(sets.get(B)?.violations.map((v) => v.id)).toEqual([`violation:${otherEnterprise}`]);
+    expect(sets.get(A)?.violations).toHaveLength(2);
+    expect(sets.get(EMPTY)?.violations).toEqual([]);
+  });
+
+  it('returns an empty map for no codes', async () => {
+    expect((await loadEvidenceSets(database.db, [])).size).toBe(0);
+  });
+});

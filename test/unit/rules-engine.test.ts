@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { emptyEvidenceSet, type EvidenceSet, type ViolationEvidence } from '../../src/evidence/evidence-set.ts';
+import { canonicalJson } from '../../src/rules/canonical-json.ts';
+import { addMonths, daysBetween, isIsoDate } from '../../src/rules/dates.ts';
+import { evaluate, RatingInputError } from '../../src/rules/engine.ts';
+import { explainRating } from '../../src/rules/explain.ts';
+import { loadRuleRegistry } from '../../src/rules/load.ts';
+import { lookupVerdict, situationOf } from '../../src/rules/lookup.ts';
+
+const registry = loadRuleRegistry('rules');
+const linjiang = registry.get('linjiang', '2025.1')!;
+const points = registry.get('jiangsu-points', '2020.1')!;
+const YEAR_2024 = { period: { start: '2024-01-01', end: '2024-12-31' }, asOf: '2025-03-01' };
+
+function violation(id: number, fields: Partial<ViolationEvidence>): ViolationEvidence {
+  return {
+    id: `violation:${id}`,
+    decisionNumber: `临环罚〔2024〕${id}号`,
+    decidedOn: '2024-05-01',
+    violationType: 'EXCEEDING_STANDARDS',
+    incidentSeverity: null,
+    fineCny: 0,
+    measures: [],
+    rectifiedOn: null,
+    ...fields,
+  };
+}
+
+function withViolations(...violations: ViolationEvidence[]): EvidenceSet {
+  return { ...emptyEvidenceSet('91220681MA2000001X'), violations };
+}
+
+describe('the rating explains every point', () => {
+  const rating = evaluate(
+    linjiang,
+    withViolations(violation(7, { fineCny: 30000, decidedOn: '2024-02-01' }), violation(9, { fineCny: 30000, decidedOn: '2024-03-01' })),
+    YEAR_2024,
+  );
+
+  it('names the rule file by id, version and content hash', () => {
+    expect(rating.ruleSet).toEqual({ id: 'linjiang', version: '2025.1', contentHash: linjiang.contentHash });
+    expect(rating.ruleSet.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('lists the evidence behind each change, including the offence that escalated it', () => {
+    const penalties = rating.categories[0]?.indicators.find((i) => i.id === 'P3_POLLUTION_PENALTIES');
+    expect(penalties?.changes).toEqual([
+      { reason: 'FINE_UNDER_50K', points: -3, evidence: ['violation:7'], escalation: null, note: null },
+      { reason: 'FINE_UNDER_50K', points: -4.5, evidence: ['violation:9', 'violation:7'], escalation: { reason: 'REPEAT_OFFENCE', ordinal: 2, multiplier: 1.5 }, note: null },
+    ]);
+    expect(rating.score).toBe(92.5);
+    expect(rating.evidence).toEqual(['violation:7', 'violation:9']);
+  });
+
+  it('reads as text with the ids and the institutions’ verdicts', () => {
+    const text = explainRating(rating, linjiang);
+    expect(text).toContain('level GREEN, score 92.5');
+    expect(text).toContain('[violation:9, violation:7]');
+    expect(text).toContain('LOAN (GREEN): PRIORITY');
+  });
+});
+
+describe('time', () => {
+  it('ignores records dated after the as-of date', () => {
+    const rating = evaluate(linjiang, withViolations(violation(1, { decidedOn: '2024-12-01', violationType: 'FALSIFIED_MONITORING_DATA' })), {
+      period: YEAR_2024.period,
+      asOf: '2024-11-30',
+    });
+    expect(rating.level).toBe('GREEN');
+  });
+
+  it('lets point-system deductions expire six months after the decision', () => {
+    const fine = violation(1, { decidedOn: '2024-08-31', fineCny: 5000 });
+    const rated = (asOf: string) => evaluate(points, withViolations(fine), { period: { start: '2024-03-01', end: asOf }, asOf }).score;
+    expect(rated('2025-02-27')).toBe(9);
+    // 31 August + 6 months is 28 February (end-of-month clamp): from that day the points are back.
+    expect(rated('2025-02-28')).toBe(12);
+  });
+
+  it('does calendar arithmetic without time zones', () => {
+    expect(addMonths('2024-08-31', 6)).toBe('2025-02-28');
+    expect(addMonths('2024-02-29', 12)).toBe('2025-02-28');
+    expect(addMonths('2025-03-01', -24)).toBe('2023-03-01');
+    expect(daysBetween('2024-12-31', '2025-01-31')).toBe(31);
+    expect(isIsoDate('2025-02-29')).toBe(false);
+  });
+
+  it('refuses malformed periods instead of guessing', () => {
+    expect(() => evaluate(linjiang, withViolations(), { period: { start: '2024-12-31', end: '2024-01-01' }, asOf: '2025-03-01' })).toThrow(RatingInputError);
+    expect(() => evaluate(linjiang, withViolations(), { period: YEAR_2024.period, asOf: '2025/03/01' })).toThrow(RatingInputError);
+  });
+});
+
+describe('output bytes', () => {
+  it('canonical JSON sorts keys at every depth', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: -0 } })).toBe('{"a":{"c":0,"d":[3,{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('the record order of the input does not change a byte', () => {
+    const records = [violation(3, { decidedOn: '2024-06-01', fineCny: 1 }), violation(1, { decidedOn: '2024-02-01', fineCny: 1 }), violation(2, { decidedOn: '2024-06-01', fineCny: 1 })];
+    const a = canonicalJson(evaluate(linjiang, withViolations(...records), YEAR_2024));
+    const b = canonicalJson(evaluate(linjiang, withViolations(...[...records].reverse()), YEAR_2024));
+    expect(a).toBe(b);
+  });
+});
+
+describe('lookups', () => {
+  it('answers from the rule version’s policy with its reason and premium', () => {
+    expect(lookupVerdict(linjiang, 'INSURANCE', 'RED')).toEqual({
+      purpose: 'INSURANCE',
+      situation: 'RED',
+      verdict: 'RESTRICTED',
+      premiumMultiplier: 1.5,
+      reasonCode: 'INS_RED',
+      reason: expect.stringContaining('rate raised'),
+      ruleSet: { id: 'linjiang', version: '2025.1', contentHash: linjiang.contentHash },
+    });
+    expect(lookupVerdict(linjiang, 'LOAN', 'GREEN').premiumMultiplier).toBeNull();
+  });
+
+  it('puts the blacklist above everything and leader status above GREEN and BLUE only', () => {
+    expect(situationOf({ level: 'GREEN', blacklisted: true, leader: true })).toBe('BLACKLISTED');
+    expect(situationOf({ level: null, blacklisted: false, leader: false })).toBe('NOT_RATED');
+    expect(situationOf({ level: 'BLUE', blacklisted: false, leader: true })).toBe('LEADER');
+    expect(situationOf({ level: 'YELLOW', blacklisted: false, leader: true })).toBe('YELLOW');
+  });
+});
