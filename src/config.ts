@@ -7,6 +7,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   rulesDir: string;
+  /** The rule set dynamic adjustments use for an enterprise never rated before. */
+  defaultRuleSetId: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jwt: {
     secret: string | undefined;
@@ -17,6 +19,27 @@ export interface Config {
   /** Largest `first` any connection accepts. */
   maxPageSize: number;
   seedDemoOnEmpty: boolean;
+  /** GraphQL and HTTP limits (src/security, docs/SECURITY.md). */
+  limits: Limits;
+}
+
+export interface Limits {
+  /** Deepest field nesting of an operation. */
+  maxDepth: number;
+  /** Aliased fields per operation. */
+  maxAliases: number;
+  /** Lexical tokens per document. */
+  maxTokens: number;
+  /** Directives per operation. */
+  maxDirectives: number;
+  /** graphql-armor cost (objects 2, scalars 1, x1.5 per level, x literal `first`). */
+  maxCost: number;
+  /** Largest request body in bytes. */
+  maxBodyBytes: number;
+  /** Requests per minute (and burst) for one token subject; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Requests per minute (and burst) for one client IP without a valid token; 0 turns the limit off. */
+  rateLimitAnonymousPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -27,6 +50,10 @@ export class ConfigError extends Error {
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** A whole number between min and max, `fallback` when unset or empty. */
+const intVar = (fallback: number, min: number, max: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
@@ -40,6 +67,7 @@ const envSchema = z.object({
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
   RULES_DIR: z.preprocess(emptyAsUndefined, z.string().default('./rules')),
+  DEFAULT_RULE_SET: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be a rule set id such as linjiang').default('linjiang')),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,6 +84,14 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().default('envcredit')),
   MAX_PAGE_SIZE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(100)),
   SEED_DEMO: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
+  GRAPHQL_MAX_DEPTH: intVar(10, 1, 100),
+  GRAPHQL_MAX_ALIASES: intVar(30, 0, 1000),
+  GRAPHQL_MAX_TOKENS: intVar(2000, 50, 100_000),
+  GRAPHQL_MAX_DIRECTIVES: intVar(20, 0, 1000),
+  GRAPHQL_MAX_COST: intVar(25_000, 10, 10_000_000),
+  MAX_REQUEST_BODY_BYTES: intVar(1_048_576, 1024, 100 * 1_048_576),
+  RATE_LIMIT_PER_MINUTE: intVar(600, 0, 1_000_000),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: intVar(300, 0, 1_000_000),
 });
 
 /** A secret only for local development, so `npm start` works with no setup. Refused in production. */
@@ -87,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     rulesDir: e.RULES_DIR,
+    defaultRuleSetId: e.DEFAULT_RULE_SET,
     logLevel: e.LOG_LEVEL,
     jwt: {
       secret: e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY || production ? undefined : DEVELOPMENT_JWT_SECRET),
@@ -96,5 +133,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxPageSize: e.MAX_PAGE_SIZE,
     seedDemoOnEmpty: production ? false : e.SEED_DEMO !== 'false',
+    limits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitAnonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    },
   };
 }

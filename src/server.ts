@@ -13,12 +13,20 @@ import { pendingMigrations } from './db/migrate.ts';
 import { appError } from './errors.ts';
 import type { Context } from './graphql/context.ts';
 import { buildSchema } from './graphql/schema.ts';
+import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
+import type { RunTracker } from './rating/runner.ts';
+import type { RuleRegistry } from './rules/index.ts';
+import { graphqlHardening } from './security/graphql-limits.ts';
+import { jsonErrors, jsonNotFound, rateLimit, securityHeaders } from './security/http-hardening.ts';
 
 export interface AppDependencies {
   config: Config;
   db: Db;
   logger: Logger;
+  rules: RuleRegistry;
+  tracker: RunTracker;
+  clock: Clock;
 }
 
 type ServerContext = { req: Request };
@@ -40,7 +48,9 @@ function maskError(logger: Logger) {
   return (error: unknown): Error => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const graphqlError = error instanceof GraphQLError ? error : undefined;
-    if (original instanceof GraphQLError && original.extensions.code) return graphqlError ?? original;
+    // GraphQLErrors are client-facing by construction: our own (with a code) and graphql-js's input
+    // coercion errors ("Variable "$x" got invalid value…"); src/security adds a code where missing.
+    if (original instanceof GraphQLError) return graphqlError ?? original;
     if (graphqlError && !graphqlError.originalError) return graphqlError; // parse/validation errors
     if (isUnavailable(original)) return serviceUnavailable();
     const errorId = randomUUID();
@@ -51,12 +61,13 @@ function maskError(logger: Logger) {
   };
 }
 
-export function createApp({ config, db, logger }: AppDependencies): Express {
+export function createApp({ config, db, logger, rules, tracker, clock }: AppDependencies): Express {
   const verify = createTokenVerifier(config);
   const production = config.nodeEnv === 'production';
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders(config));
 
   app.use(
     pinoHttp({
@@ -97,15 +108,22 @@ export function createApp({ config, db, logger }: AppDependencies): Express {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: maskError(logger) },
+    ...graphqlHardening(config),
     context: ({ req }) => ({
       db,
       config,
+      rules,
+      tracker,
+      clock,
       logger: req.log ?? logger,
       requestId: String(req.id ?? ''),
       principal: principalFromHeader(req.headers.authorization, verify),
     }),
   });
   // Yoga is itself a node request handler; it receives { req, res } as its server context.
+  app.use(yoga.graphqlEndpoint, rateLimit({ limits: config.limits, verify }));
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+  app.use(jsonNotFound);
+  app.use(jsonErrors(logger));
   return app;
 }

@@ -1,13 +1,19 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createApp } from './server.ts';
+import { failInterruptedRuns, RunTracker } from './rating/runner.ts';
+import { assertPinnedVersionsUnchanged } from './rating/rule-pins.ts';
+import { loadRuleRegistry, type RuleRegistry } from './rules/index.ts';
 
 export interface RunningService {
   url: string;
+  rules: RuleRegistry;
+  tracker: RunTracker;
   port: number;
   server: Server;
   database: DatabaseHandle;
@@ -20,6 +26,10 @@ export interface StartOptions {
   logger?: Logger;
   /** An already-open database (tests); otherwise one is opened from the config and closed on stop. */
   database?: DatabaseHandle;
+  /** Rule versions to serve; by default every file under RULES_DIR, all validated (a bad file stops start-up). */
+  rules?: RuleRegistry;
+  /** Where resolvers read the time (legal deadlines); the system clock unless a test moves time. */
+  clock?: Clock;
   /** Runs after migrations, before the port opens (e.g. seeding the demo city). */
   beforeListen?: (database: DatabaseHandle, logger: Logger) => Promise<void>;
 }
@@ -29,13 +39,21 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export async function startService(options: StartOptions): Promise<RunningService> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config);
+  // Rules first: a bad rule file stops start-up before anything else is touched.
+  const rules = options.rules ?? loadRuleRegistry(config.rulesDir);
   const database = options.database ?? (await connectDatabase(connectionOptionsFrom(config)));
   const ownsDatabase = !options.database;
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   await options.beforeListen?.(database, logger);
 
-  const app = createApp({ config, db: database.db, logger });
+  await assertPinnedVersionsUnchanged(database.db, rules);
+  const tracker = new RunTracker();
+  const interrupted = await failInterruptedRuns(database.db, tracker);
+  if (interrupted.length > 0) logger.warn({ runs: interrupted }, 'rating runs interrupted by an earlier stop were marked FAILED');
+
+  const clock = options.clock ?? systemClock;
+  const app = createApp({ config, db: database.db, logger, rules, tracker, clock });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));
     s.once('error', reject);
@@ -56,5 +74,5 @@ export async function startService(options: StartOptions): Promise<RunningServic
       if (ownsDatabase) await database.close();
       logger.info('envcredit stopped');
     })());
-  return { url, port, server, database, stop };
+  return { url, port, server, database, rules, tracker, stop };
 }

@@ -9,6 +9,13 @@ import { checkCreditCode } from '../evidence/credit-code.ts';
 import { DEMO_SEED } from '../demo/seed-on-start.ts';
 import { isDatabaseEmpty, seedDemoCity } from '../demo/seed.ts';
 import { printSchemaSdl } from '../graphql/schema.ts';
+import { findEnterprise } from '../evidence/enterprise-store.ts';
+import { loadEvidenceSet } from '../evidence/evidence-set.ts';
+import { parsePeriod, previousCalendarYear } from '../rating/period.ts';
+import { rateEnterprise, RunTracker, startRatingRun } from '../rating/runner.ts';
+import { findRun, type RunScope } from '../rating/run-store.ts';
+import { createLogger } from '../logger.ts';
+import { checkRuleFile, explainRating, formatCaseReport, formatProblem, loadRuleRegistry, runAllCases, scanRulesDir } from '../rules/index.ts';
 
 /** Operator commands: `envcredit <command>` (or `npm run cli -- <command>`). */
 
@@ -87,6 +94,99 @@ program
     const sdl = printSchemaSdl();
     if (options.stdout) process.stdout.write(sdl);
     else writeFileSync(new URL('../../schema/schema.graphql', import.meta.url), sdl);
+  });
+
+program
+  .command('rate')
+  .description('run a rating of a scope (default: all enterprises) and wait for it, with a progress bar on a terminal')
+  .requiredOption('--period <p>', 'YYYY (calendar year) or YYYY-MM (12 months ending then)')
+  .option('--rule-set <id>', 'rule set id', 'linjiang')
+  .option('--version <v>', 'rule version (default: the one in force at the end of the period)')
+  .addOption(new Option('--mode <mode>', 'DRAFT or SIMULATION').choices(['DRAFT', 'SIMULATION']).default('DRAFT'))
+  .option('--region <township>', 'only this township or street')
+  .option('--industry <prefix>', 'only this GB/T 4754 prefix')
+  .option('--codes <list>', 'only these credit codes, comma-separated')
+  .option('--by <name>', 'who starts the run (recorded)', `cli:${process.env.USER ?? 'operator'}`)
+  .action((options: { period: string; ruleSet: string; version?: string; mode: 'DRAFT' | 'SIMULATION'; region?: string; industry?: string; codes?: string; by: string }) => {
+    const period = parsePeriod(options.period);
+    const registry = loadRuleRegistry(config().rulesDir);
+    const ruleSet = options.version ? registry.get(options.ruleSet, options.version) : registry.effectiveOn(options.ruleSet, period.end);
+    if (!ruleSet) fail(`no rule version ${options.ruleSet}/${options.version ?? `in force on ${period.end}`}`);
+    const scope: RunScope = options.codes
+      ? { kind: 'CODES', codes: options.codes.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean) }
+      : options.region
+        ? { kind: 'REGION', region: options.region }
+        : options.industry
+          ? { kind: 'INDUSTRY', industry: options.industry.toUpperCase() }
+          : { kind: 'ALL' };
+    return withDatabase(async ({ db }) => {
+      await migrateToLatest(db);
+      const tracker = new RunTracker();
+      const logger = createLogger({ logLevel: 'warn' });
+      const runId = await startRatingRun({ db, rules: registry, tracker, logger }, { ruleSetId: ruleSet.id, version: ruleSet.version, period, scope, mode: options.mode, actor: options.by });
+      const bar = process.stderr.isTTY
+        ? setInterval(() => {
+            const p = tracker.progressOf(runId);
+            if (!p) return;
+            const width = 30;
+            const filled = Math.round((p.done / Math.max(p.total, 1)) * width);
+            process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}`);
+          }, 200)
+        : undefined;
+      try {
+        await tracker.completion(runId);
+      } finally {
+        if (bar) clearInterval(bar);
+        if (process.stderr.isTTY) process.stderr.write('\n');
+      }
+      const run = (await findRun(db, runId))!;
+      console.log(JSON.stringify({ run: `run:${runId}`, status: run.status, ...run.status_detail }));
+      if (run.status !== 'DRAFTED') process.exitCode = 1;
+    });
+  });
+
+const rules = program.command('rules').description('rule files: check, run their test cases, explain a rating');
+
+rules
+  .command('check [file]')
+  .description('validate one rule file, or every file under RULES_DIR')
+  .action((file?: string) => {
+    const problems = file ? checkRuleFile(file).problems : scanRulesDir(config().rulesDir).problems;
+    if (problems.length > 0) {
+      for (const problem of problems) console.error(formatProblem(problem));
+      fail(`${problems.length} problem(s)`);
+    }
+    const registry = file ? null : loadRuleRegistry(config().rulesDir);
+    console.log(file ? `${file}: ok` : registry!.list().map((s) => `${s.id}/${s.version} ${s.contentHash}: ok`).join('\n'));
+  });
+
+rules
+  .command('test')
+  .description("run every rule file's own test cases")
+  .action(() => {
+    const report = runAllCases(loadRuleRegistry(config().rulesDir).all());
+    console.log(formatCaseReport(report));
+    if (report.failed > 0) process.exitCode = 1;
+  });
+
+rules
+  .command('explain <credit-code>')
+  .description('rate one enterprise on its current evidence and explain every point (stores nothing)')
+  .option('--rule-set <id>', 'rule set id', 'linjiang')
+  .option('--version <v>', 'rule version (default: the one in force at the end of the period)')
+  .option('--period <p>', 'YYYY or YYYY-MM (default: the previous calendar year)')
+  .action((creditCode: string, options: { ruleSet: string; version?: string; period?: string }) => {
+    const checked = checkCreditCode(creditCode);
+    if (!checked.valid) fail(`${creditCode}: ${checked.message}`);
+    const period = parsePeriod(options.period ?? previousCalendarYear());
+    const registry = loadRuleRegistry(config().rulesDir);
+    const ruleSet = options.version ? registry.get(options.ruleSet, options.version) : registry.effectiveOn(options.ruleSet, period.end);
+    if (!ruleSet) fail(`no rule version ${options.ruleSet}/${options.version ?? `in force on ${period.end}`}; loaded: ${registry.list().map((s) => `${s.id}/${s.version}`).join(', ')}`);
+    return withDatabase(async ({ db }) => {
+      if (!(await findEnterprise(db, checked.code))) fail(`enterprise ${checked.code} is not registered`);
+      const { rating } = rateEnterprise(ruleSet, await loadEvidenceSet(db, checked.code), period);
+      console.log(explainRating(rating, ruleSet));
+    });
   });
 
 await program.parseAsync(process.argv);

@@ -130,6 +130,80 @@ export interface RuleVersionsTable {
   first_used_by: Immutable<string>;
 }
 
+export type RunMode = 'DRAFT' | 'SIMULATION' | 'DYNAMIC';
+export type RunStatus = 'RUNNING' | 'DRAFTED' | 'FAILED' | 'PUBLICITY' | 'PUBLISHED' | 'WITHDRAWN';
+type Json = ColumnType<unknown, string, never>;
+
+export interface RatingRunsTable {
+  id: Generated<number>;
+  rule_set_id: Immutable<string>;
+  rule_version: Immutable<string>;
+  rule_hash: Immutable<string>;
+  period: Immutable<string>;
+  period_start: Immutable<DateString>;
+  period_end: Immutable<DateString>;
+  mode: Immutable<RunMode>;
+  scope: Json;
+  started_by: Immutable<string>;
+  started_at: Timestamp;
+}
+
+export interface RatingRunEventsTable {
+  id: Generated<number>;
+  run_id: Immutable<number>;
+  status: Immutable<RunStatus>;
+  actor: Immutable<string>;
+  at: Timestamp;
+  detail: ColumnType<unknown, string | undefined, never>;
+}
+
+export interface RatingsTable {
+  id: Generated<number>;
+  run_id: Immutable<number>;
+  credit_code: Immutable<string>;
+  score: Numeric;
+  level: Immutable<string>;
+  vetoes: Immutable<string[]>;
+  result: Immutable<string>;
+  result_hash: Immutable<string>;
+  evidence_fingerprint: Immutable<string>;
+  evidence_known_at: ColumnType<Date, Date, never>;
+  supersedes_id: Immutable<number | null>;
+  created_at: Timestamp;
+}
+
+export interface RatingEffectsTable {
+  id: Generated<number>;
+  credit_code: Immutable<string>;
+  rating_id: Immutable<number>;
+  effective_from: ColumnType<Date, Date | string, never>;
+  cause: Immutable<'PUBLICATION' | 'DYNAMIC_ADJUSTMENT'>;
+  trigger_evidence: Immutable<string | null>;
+  decided_by: Immutable<string>;
+  recorded_at: Timestamp;
+}
+
+export interface ObjectionsTable {
+  id: Generated<number>;
+  run_id: Immutable<number>;
+  credit_code: Immutable<string>;
+  rating_id: Immutable<number>;
+  grounds: Immutable<string>;
+  evidence_refs: ColumnType<string[], string[] | undefined, never>;
+  filed_by: Immutable<string>;
+  filed_at: Timestamp;
+}
+
+export interface ObjectionDecisionsTable {
+  id: Generated<number>;
+  objection_id: Immutable<number>;
+  decision: Immutable<'ACCEPTED' | 'REJECTED'>;
+  reason: Immutable<string>;
+  rerating_id: Immutable<number | null>;
+  decided_by: Immutable<string>;
+  decided_at: Timestamp;
+}
+
 export interface Database {
   enterprises: EnterprisesTable;
   enterprise_revisions: EnterpriseRevisionsTable;
@@ -141,6 +215,12 @@ export interface Database {
   verified_complaints: VerifiedComplaintsTable;
   permit_execution_reports: PermitExecutionReportsTable;
   rule_versions: RuleVersionsTable;
+  rating_runs: RatingRunsTable;
+  rating_run_events: RatingRunEventsTable;
+  ratings: RatingsTable;
+  rating_effects: RatingEffectsTable;
+  objections: ObjectionsTable;
+  objection_decisions: ObjectionDecisionsTable;
 }
 
 export type Db = Kysely<Database>;

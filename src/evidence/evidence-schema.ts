@@ -1,4 +1,4 @@
-import type { InputFieldBuilder, ObjectFieldBuilder } from '@pothos/core';
+import type { InputFieldBuilder, ObjectFieldBuilder, ObjectRef } from '@pothos/core';
 import { actorName } from '../auth/principal.ts';
 import type { EvidenceKind } from '../db/database.ts';
 import { builder } from '../graphql/builder.ts';
@@ -36,6 +36,16 @@ const DisclosureStatus = builder.enumType('DisclosureStatus', { values: DISCLOSU
 const ComplaintChannel = builder.enumType('ComplaintChannel', { values: COMPLAINT_CHANNELS });
 const PermitReportType = builder.enumType('PermitReportType', { values: PERMIT_REPORT_TYPES });
 void AUDIT_LEVELS;
+
+/**
+ * Called after a record is stored (or replayed), inside the same request. Other capabilities
+ * subscribe here (the rating module re-rates on serious violations) so evidence depends on none of them.
+ */
+export type EvidenceRecordedHook = (context: Context, kind: EvidenceKind, row: Row) => Promise<void>;
+export const evidenceRecordedHooks: EvidenceRecordedHook[] = [];
+
+/** The payload type of each record mutation, for modules that add fields to it. */
+export const evidencePayloadRefs = new Map<EvidenceKind, ObjectRef<Types, { row: Row; created: boolean }>>();
 
 const asNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
@@ -358,6 +368,8 @@ for (const spec of KINDS) {
     }),
   });
 
+  evidencePayloadRefs.set(spec.kind, payload);
+
   builder.mutationField(spec.mutation, (t) =>
     t.field({
       type: payload,
@@ -384,6 +396,7 @@ for (const spec of KINDS) {
           correctionReason: fields.correctionReason?.trim() || null,
           values: spec.toValues(fields),
         });
+        for (const hook of evidenceRecordedHooks) await hook(context, spec.kind, stored.row as Row);
         return stored as { row: Row; created: boolean };
       },
     }),

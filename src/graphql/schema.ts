@@ -3,6 +3,10 @@ import { builder } from './builder.ts';
 import './scalars.ts';
 import '../evidence/enterprise-schema.ts';
 import '../evidence/evidence-schema.ts';
+import '../rules/rules-schema.ts';
+import '../rating/rating-schema.ts';
+import '../rating/run-schema.ts';
+import '../rating/dynamic.ts';
 
 let built: GraphQLSchema | undefined;
 

@@ -1,5 +1,6 @@
 import { GraphQLClient } from 'graphql-request';
 import { mintDevelopmentToken, type MintOptions } from '../../src/auth/jwt.ts';
+import type { Clock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startService, type RunningService } from '../../src/service.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -14,20 +15,34 @@ export interface TestServer {
   token(options: MintOptions): string;
   /** A graphql-request client; anonymous without options. */
   client(options?: MintOptions): GraphQLClient;
+  /** The server's clock; `advance` moves legal time forward (e.g. past a publicity period). */
+  clock: ManualClock;
   stop(): Promise<void>;
+}
+
+export class ManualClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
 }
 
 /** The real HTTP server on an ephemeral port, over a fresh database of its own. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false', ...env });
-  const service = await startService({ config, database });
+  const clock = new ManualClock();
+  const service = await startService({ config, database, clock });
   const endpoint = `${service.url}/graphql`;
   const token = (options: MintOptions) => mintDevelopmentToken(config, options);
   return {
     service,
     database,
     config,
+    clock,
     endpoint,
     token,
     client: (options) =>

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { evidencePayloadRefs, evidenceRecordedHooks } from '../evidence/evidence-schema.ts';
+import { loadEvidenceSets } from '../evidence/evidence-set.ts';
+import { evidenceRef } from '../evidence/ids.ts';
+import type { Context } from '../graphql/context.ts';
+import { builder } from '../graphql/builder.ts';
+import type { CompiledRuleSet } from '../rules/index.ts';
+import { effectiveRatingsAt, effectTriggeredBy } from './effect-store.ts';
+import { parsePeriod } from './period.ts';
+import { EffectiveRatingRef } from './run-schema.ts';
+import { rateEnterprise } from './runner.ts';
+import { appendRunEvent, createRun, insertRatings } from './run-store.ts';
+import { pinRuleVersion } from './rule-pins.ts';
+
+/**
+ * Dynamic adjustment (动态调整): a violation that hits a one-vote veto changes the enterprise's
+ * rating at once, without waiting for the next annual run. The re-rating covers the twelve months
+ * ending with the decision's month, under the rule version in force on the decision date, and takes
+ * effect immediately, linked to the violation that triggered it.
+ */
+export async function applyDynamicAdjustment(context: Context, violation: { id: number; credit_code: string; decided_on: unknown; revoked?: unknown }): Promise<void> {
+  if (violation.revoked) return;
+  const ref = evidenceRef('violation', Number(violation.id));
+  const code = violation.credit_code.trim();
+  const decidedOn = String(violation.decided_on);
+  const now = context.clock.now();
+  const rules = await ruleVersionFor(context, code, decidedOn, now);
+  if (!rules) {
+    context.logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
+    return;
+  }
+  const period = parsePeriod(decidedOn.slice(0, 7));
+  const evidence = (await loadEvidenceSets(context.db, [code], { knownAt: now })).get(code)!;
+  const { rating, row } = rateEnterprise(rules, evidence, period);
+  const vetoes = rating.vetoes.filter((v) => v.evidence.includes(ref));
+  if (vetoes.length === 0) return;
+  const actor = context.principal ? `dynamic-adjustment (recorded by ${context.principal.subject})` : 'dynamic-adjustment';
+  await pinRuleVersion(context.db, rules, actor);
+  await context.db.transaction().execute(async (trx) => {
+    // One adjustment per triggering record, even when the same record is sent twice at once.
+    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:dynamic:${ref}`}))`.execute(trx);
+    if (await effectTriggeredBy(trx as Db, ref)) return;
+    const runId = await createRun(trx as Db, {
+      ruleSetId: rules.id,
+      ruleVersion: rules.version,
+      ruleHash: rules.contentHash,
+      period: period.label,
+      periodStart: period.start,
+      periodEnd: period.end,
+      mode: 'DYNAMIC',
+      scope: { kind: 'CODES', codes: [code] },
+      startedBy: actor,
+    });
+    await insertRatings(trx as Db, [{ ...row, runId, evidenceKnownAt: now }]);
+    const stored = await trx.selectFrom('ratings').select('id').where('run_id', '=', runId).executeTakeFirstOrThrow();
+    await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger: ref, vetoes: vetoes.map((v) => v.id) });
+    await trx
+      .insertInto('rating_effects')
+      .values({ credit_code: code, rating_id: stored.id, effective_from: now, cause: 'DYNAMIC_ADJUSTMENT', trigger_evidence: ref, decided_by: actor })
+      .execute();
+    await appendRunEvent(trx as Db, runId, 'PUBLISHED', actor, { published: 1, effectiveFrom: now.toISOString(), cause: 'DYNAMIC_ADJUSTMENT' });
+  });
+}
+
+/** The set the enterprise is rated under (its current rating's, else the default), in force on the date. */
+async function ruleVersionFor(context: Context, code: string, date: string, now: Date): Promise<CompiledRuleSet | undefined> {
+  const current = (await effectiveRatingsAt(context.db, [code], now)).get(code);
+  const setId = current?.rule_set_id ?? context.config.defaultRuleSetId;
+  return context.rules.effectiveOn(setId, date) ?? (current ? context.rules.get(current.rule_set_id, current.rule_version) : undefined);
+}
+
+evidenceRecordedHooks.push(async (context, kind, row) => {
+  if (kind === 'violation') await applyDynamicAdjustment(context, row as never);
+});
+
+builder.objectField(evidencePayloadRefs.get('violation')!, 'dynamicAdjustment', (t) =>
+  t.field({
+    type: EffectiveRatingRef,
+    nullable: true,
+    description: 'Set when this violation hit a one-vote veto and re-rated the enterprise at once.',
+    resolve: async (payload, _args, context) => (await effectTriggeredBy(context.db, evidenceRef('violation', Number(payload.row.id)))) ?? null,
+  }),
+);

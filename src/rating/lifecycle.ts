@@ -1,0 +1,187 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database, Db, RunStatus } from '../db/database.ts';
+import { appError, notFound } from '../errors.ts';
+import { loadEvidenceSets } from '../evidence/evidence-set.ts';
+import type { RuleRegistry } from '../rules/index.ts';
+import { parsePeriod } from './period.ts';
+import { rateEnterprise, requireRuleVersion } from './runner.ts';
+import { appendRunEvent, currentRunRatings, findRun, insertRatings, type RunRow } from './run-store.ts';
+
+/**
+ * The rating lifecycle: DRAFTED → PUBLICITY → PUBLISHED, or WITHDRAWN from DRAFTED or PUBLICITY.
+ * Every transition is an appended event naming who made it; transitions of one run are serialised
+ * by an advisory lock, and publishing also locks the rule set and period so two runs cannot
+ * publish over each other.
+ */
+const NEXT: Record<RunStatus, RunStatus[]> = {
+  RUNNING: ['DRAFTED', 'FAILED'],
+  DRAFTED: ['PUBLICITY', 'WITHDRAWN'],
+  PUBLICITY: ['PUBLISHED', 'WITHDRAWN'],
+  FAILED: [],
+  PUBLISHED: [],
+  WITHDRAWN: [],
+};
+
+async function lockRun(trx: Transaction<Database>, runId: number): Promise<RunRow> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:run:${runId}`}))`.execute(trx);
+  const run = await findRun(trx, runId);
+  if (!run) throw notFound(`rating run ${runId}`, 'runId');
+  return run;
+}
+
+function assertTransition(run: RunRow, to: RunStatus): void {
+  if (!NEXT[run.status].includes(to)) {
+    throw appError('CONFLICT', `run ${run.id} is ${run.status}; it cannot become ${to}`, {
+      field: 'runId',
+      status: run.status,
+      expected: `a run in ${Object.entries(NEXT).filter(([, next]) => next.includes(to)).map(([from]) => from).join(' or ')}`,
+    });
+  }
+  if (run.mode !== 'DRAFT' && (to === 'PUBLICITY' || to === 'PUBLISHED')) {
+    throw appError('CONFLICT', `run ${run.id} is a ${run.mode} run; only DRAFT runs are published`, { field: 'runId' });
+  }
+}
+
+const publicityEndsAt = (run: RunRow): Date | null =>
+  run.status === 'PUBLICITY' && typeof run.status_detail.endsAt === 'string' ? new Date(run.status_detail.endsAt) : null;
+
+export async function beginPublicity(db: Db, rules: RuleRegistry, runId: number, actor: string, now = new Date()): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const run = await lockRun(trx, runId);
+    assertTransition(run, 'PUBLICITY');
+    const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
+    const days = ruleSet.file.evaluation.publicity_days ?? 7;
+    const endsAt = new Date(now.getTime() + days * 86_400_000);
+    await appendRunEvent(trx, runId, 'PUBLICITY', actor, { days, startsAt: now.toISOString(), endsAt: endsAt.toISOString() });
+  });
+}
+
+export async function withdrawRun(db: Db, runId: number, reason: string, actor: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const run = await lockRun(trx, runId);
+    assertTransition(run, 'WITHDRAWN');
+    await appendRunEvent(trx, runId, 'WITHDRAWN', actor, { reason });
+  });
+}
+
+async function openObjectionCount(db: Db, runId: number): Promise<number> {
+  const row = await db
+    .selectFrom('objections as o')
+    .leftJoin('objection_decisions as d', 'd.objection_id', 'o.id')
+    .select(sql<string>`count(*)`.as('n'))
+    .where('o.run_id', '=', runId)
+    .where('d.id', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Makes the run's ratings the effective ones from `now`. The ratings they replace are not edited:
+ * their validity ends where the new effects begin. All or nothing, in one transaction.
+ */
+export async function publishRun(db: Db, runId: number, actor: string, now = new Date()): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const run = await lockRun(trx, runId);
+    assertTransition(run, 'PUBLISHED');
+    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:publish:${run.rule_set_id}:${run.period}`}))`.execute(trx);
+    const endsAt = publicityEndsAt(run);
+    if (endsAt && now < endsAt) {
+      throw appError('CONFLICT', `the publicity period of run ${runId} lasts until ${endsAt.toISOString()}`, { field: 'runId', publicityEndsAt: endsAt.toISOString() });
+    }
+    const open = await openObjectionCount(trx, runId);
+    if (open > 0) throw appError('CONFLICT', `run ${runId} has ${open} open objection(s); decide them before publishing`, { field: 'runId', openObjections: open });
+    const inserted = await sql<{ n: string }>`
+      with effects as (
+        insert into rating_effects (credit_code, rating_id, effective_from, cause, decided_by)
+        select r.credit_code, r.id, ${now}, 'PUBLICATION', ${actor}
+        from ratings r
+        where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)
+        returning 1)
+      select count(*) as n from effects`.execute(trx);
+    const published = Number(inserted.rows[0]!.n);
+    await appendRunEvent(trx, runId, 'PUBLISHED', actor, { published, effectiveFrom: now.toISOString() });
+    return published;
+  });
+}
+
+export interface ObjectionFiling {
+  runId: number;
+  creditCode: string;
+  grounds: string;
+  evidenceRefs: string[];
+  filedBy: string;
+}
+
+export async function fileObjection(db: Db, filing: ObjectionFiling, now = new Date()): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const run = await lockRun(trx, filing.runId);
+    const endsAt = publicityEndsAt(run);
+    if (run.status !== 'PUBLICITY' || (endsAt && now > endsAt)) {
+      throw appError('CONFLICT', `objections are heard during publicity; run ${run.id} is ${run.status}${endsAt ? ` (publicity ended ${endsAt.toISOString()})` : ''}`, {
+        field: 'runId',
+      });
+    }
+    const [rating] = await currentRunRatings(trx, filing.runId, { limit: 1, after: null }, [filing.creditCode]);
+    if (!rating) throw notFound(`a rating of ${filing.creditCode} in run ${filing.runId}`, 'creditCode');
+    const open = await trx
+      .selectFrom('objections as o')
+      .leftJoin('objection_decisions as d', 'd.objection_id', 'o.id')
+      .select('o.id')
+      .where('o.run_id', '=', filing.runId)
+      .where('o.credit_code', '=', filing.creditCode)
+      .where('d.id', 'is', null)
+      .executeTakeFirst();
+    if (open) throw appError('CONFLICT', `objection ${open.id} of this enterprise is still open in run ${filing.runId}`, { field: 'creditCode' });
+    const { id } = await trx
+      .insertInto('objections')
+      .values({
+        run_id: filing.runId,
+        credit_code: filing.creditCode,
+        rating_id: rating.id,
+        grounds: filing.grounds,
+        evidence_refs: filing.evidenceRefs,
+        filed_by: filing.filedBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return id;
+  });
+}
+
+export interface ObjectionDecision {
+  objectionId: number;
+  accept: boolean;
+  reason: string;
+  decidedBy: string;
+}
+
+/**
+ * Decides an objection. Accepting re-rates the enterprise inside the run on its evidence as it is
+ * now (the officer records the corrections first); the new rating supersedes the contested one.
+ */
+export async function decideObjection(db: Db, rules: RuleRegistry, decision: ObjectionDecision, now = new Date()): Promise<{ reratingId: number | null }> {
+  return db.transaction().execute(async (trx) => {
+    const objection = await trx.selectFrom('objections').selectAll().where('id', '=', decision.objectionId).executeTakeFirst();
+    if (!objection) throw notFound(`objection ${decision.objectionId}`, 'objectionId');
+    const run = await lockRun(trx, Number(objection.run_id));
+    const decided = await trx.selectFrom('objection_decisions').select('decision').where('objection_id', '=', objection.id).executeTakeFirst();
+    if (decided) throw appError('CONFLICT', `objection ${objection.id} was already ${decided.decision}`, { field: 'objectionId' });
+    if (run.status !== 'PUBLICITY') throw appError('CONFLICT', `run ${run.id} is ${run.status}; objections are decided during publicity`, { field: 'objectionId' });
+    let reratingId: number | null = null;
+    if (decision.accept) {
+      const code = objection.credit_code.trim();
+      const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
+      const [contested] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);
+      const sets = await loadEvidenceSets(trx, [code], { knownAt: now });
+      const { row } = rateEnterprise(ruleSet, sets.get(code)!, parsePeriod(run.period));
+      await insertRatings(trx, [{ ...row, runId: run.id, evidenceKnownAt: now, supersedesId: contested!.id }]);
+      const [rerated] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);
+      reratingId = rerated!.id;
+    }
+    await trx
+      .insertInto('objection_decisions')
+      .values({ objection_id: objection.id, decision: decision.accept ? 'ACCEPTED' : 'REJECTED', reason: decision.reason, rerating_id: reratingId, decided_by: decision.decidedBy })
+      .execute();
+    return { reratingId };
+  });
+}

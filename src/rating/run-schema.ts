@@ -1,0 +1,489 @@
+import { actorName } from '../auth/principal.ts';
+import type { RunMode, RunStatus } from '../db/database.ts';
+import { appError } from '../errors.ts';
+import { bureauOrSelf, EnterpriseRef, loadEnterprise } from '../evidence/enterprise-schema.ts';
+import { parseEvidenceRef } from '../evidence/ids.ts';
+import { InputCheck, requireCreditCode } from '../evidence/validate.ts';
+import { builder } from '../graphql/builder.ts';
+import type { Context } from '../graphql/context.ts';
+import { readPage, toConnection } from '../graphql/pagination.ts';
+import { CreditLevel } from '../rules/rules-schema.ts';
+import { movers, scoreShift, transitionMatrix, verifyRun, type Mover } from './analysis.ts';
+import { effectiveRatingsAt, ratingHistory, type EffectiveRating } from './effect-store.ts';
+import { beginPublicity, decideObjection, fileObjection, publishRun, withdrawRun } from './lifecycle.ts';
+import { parsePeriod } from './period.ts';
+import { RatingRef, ratingViewFromStored } from './rating-schema.ts';
+import { startRatingRun } from './runner.ts';
+import { currentRunRatings, findRun, runHistory, type RatingRow, type RunRow, type RunScope } from './run-store.ts';
+
+export const MAX_SCOPE_CODES = 10_000;
+
+export function parseRunId(value: string, field: string): number {
+  const match = /^(?:run:)?(\d{1,15})$/.exec(value);
+  if (!match) throw appError('VALIDATION_FAILED', `${field}: ${JSON.stringify(value)} is not a rating run id`, { field, expected: 'run:<number>' });
+  return Number(match[1]);
+}
+
+const isPublicRun = (run: RunRow) =>
+  (run.mode === 'DRAFT' && (run.status === 'PUBLICITY' || run.status === 'PUBLISHED')) || (run.mode === 'DYNAMIC' && run.status === 'PUBLISHED');
+
+const RunModeEnum = builder.enumType('RatingRunMode', {
+  values: {
+    DRAFT: { description: 'A real rating: may go to publicity and be published.' },
+    SIMULATION: { description: 'Impact analysis: never published, never touches registers.' },
+    DYNAMIC: { description: 'A re-rating triggered by serious new evidence (dynamic adjustment).' },
+  },
+});
+const StartModeEnum = builder.enumType('StartRatingRunMode', { values: ['DRAFT', 'SIMULATION'] as const });
+const RunStatusEnum = builder.enumType('RatingRunStatus', {
+  values: ['RUNNING', 'DRAFTED', 'FAILED', 'PUBLICITY', 'PUBLISHED', 'WITHDRAWN'] as const,
+});
+
+const LevelCount = builder.objectRef<{ level: string; count: number }>('LevelCount').implement({
+  fields: (t) => ({
+    level: t.field({ type: CreditLevel, resolve: (c) => c.level as never }),
+    count: t.exposeInt('count'),
+  }),
+});
+
+const RunProgressRef = builder.objectRef<{ done: number; total: number }>('RunProgress').implement({
+  fields: (t) => ({ done: t.exposeInt('done'), total: t.exposeInt('total') }),
+});
+
+const RunEventRef = builder.objectRef<{ status: RunStatus; actor: string; at: Date; detail: unknown }>('RatingRunEvent').implement({
+  authScopes: { bureau: true },
+  fields: (t) => ({
+    status: t.field({ type: RunStatusEnum, resolve: (e) => e.status }),
+    actor: t.exposeString('actor'),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+    detail: t.string({ description: 'JSON detail of the transition.', resolve: (e) => JSON.stringify(e.detail) }),
+  }),
+});
+
+/** A standing rating in a run, with the public summary (level, score) and the full rating for those allowed. */
+const RunRatingRef = builder.objectRef<RatingRow>('RunRating').implement({
+  fields: (t) => ({
+    creditCode: t.string({ resolve: (r) => r.credit_code }),
+    enterprise: t.field({ type: EnterpriseRef, resolve: async (r, _a, ctx) => (await loadEnterprise(ctx, r.credit_code))! }),
+    level: t.field({ type: CreditLevel, resolve: (r) => r.level as never }),
+    score: t.float({ resolve: (r) => Number(r.score) }),
+    vetoes: t.stringList({ resolve: (r) => r.vetoes }),
+    rerated: t.boolean({ description: 'Replaces an earlier rating of this run after an accepted objection.', resolve: (r) => r.supersedes_id !== null }),
+    rating: t.field({ type: RatingRef, authScopes: (r) => bureauOrSelf(r), resolve: (r) => ratingViewFromStored(r) }),
+  }),
+});
+const RunRatingConnection = builder.connectionObject({ type: RunRatingRef, name: 'RunRatingConnection' });
+
+export const RatingRunRef = builder.objectRef<RunRow>('RatingRun').implement({
+  description: 'One rating of a population under one rule version and period. Visible to everyone during publicity and once published.',
+  authScopes: (run) => (isPublicRun(run) ? { public: true } : { bureau: true }),
+  fields: (t) => ({
+    id: t.id({ resolve: (r) => `run:${r.id}` }),
+    ruleSetId: t.exposeString('rule_set_id'),
+    ruleVersion: t.exposeString('rule_version'),
+    ruleHash: t.exposeString('rule_hash'),
+    period: t.exposeString('period'),
+    periodStart: t.field({ type: 'Date', resolve: (r) => r.period_start }),
+    periodEnd: t.field({ type: 'Date', resolve: (r) => r.period_end }),
+    mode: t.field({ type: RunModeEnum, resolve: (r) => r.mode as RunMode }),
+    scope: t.string({ description: 'JSON: {"kind":"ALL"} | {"kind":"CODES",...} | {"kind":"REGION",...} | {"kind":"INDUSTRY",...}', resolve: (r) => JSON.stringify(r.scope) }),
+    status: t.field({ type: RunStatusEnum, resolve: (r) => r.status }),
+    statusChangedAt: t.field({ type: 'DateTime', resolve: (r) => r.status_at }),
+    startedAt: t.field({ type: 'DateTime', resolve: (r) => r.started_at }),
+    startedBy: t.string({ authScopes: { bureau: true }, resolve: (r) => r.started_by }),
+    progress: t.field({
+      type: RunProgressRef,
+      resolve: async (r, _a, ctx) => {
+        const live = ctx.tracker.progressOf(r.id);
+        if (live) return live;
+        const rated = Number((await runDetail(ctx, r.id, 'DRAFTED')).rated ?? 0);
+        return { done: rated, total: rated };
+      },
+    }),
+    inputFingerprint: t.string({
+      nullable: true,
+      description: 'sha256 over every rated enterprise’s evidence fingerprint, in credit-code order.',
+      resolve: async (r, _a, ctx) => ((await runDetail(ctx, r.id, 'DRAFTED')).inputFingerprint as string | undefined) ?? null,
+    }),
+    levelCounts: t.field({
+      type: [LevelCount],
+      resolve: async (r, _a, ctx) => {
+        const levels = ((await runDetail(ctx, r.id, 'DRAFTED')).levels ?? {}) as Record<string, number>;
+        return Object.entries(levels).map(([level, count]) => ({ level, count })).sort((a, b) => (a.level < b.level ? -1 : 1));
+      },
+    }),
+    durationMs: t.int({
+      nullable: true,
+      authScopes: { bureau: true },
+      resolve: async (r, _a, ctx) => (((await runDetail(ctx, r.id, 'DRAFTED')).timings as { totalMs?: number } | undefined)?.totalMs ?? null),
+    }),
+    publicityEndsAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: async (r, _a, ctx) => ((await runDetail(ctx, r.id, 'PUBLICITY')).endsAt as string | undefined) ?? null,
+    }),
+    history: t.field({ type: [RunEventRef], authScopes: { bureau: true }, resolve: (r, _a, ctx) => runHistory(ctx.db, r.id) as never }),
+    ratings: t.field({
+      type: RunRatingConnection,
+      args: { first: t.arg.int(), after: t.arg.string() },
+      resolve: async (r, args, ctx) => {
+        const page = readPage(args, ctx.config.maxPageSize, 'string');
+        return toConnection(await currentRunRatings(ctx.db, r.id, page), page, (row) => row.credit_code);
+      },
+    }),
+  }),
+});
+
+async function runDetail(context: Context, runId: number, status: RunStatus): Promise<Record<string, unknown>> {
+  const events = await runHistory(context.db, runId);
+  const event = events.filter((e) => e.status === status).at(-1);
+  return (event?.detail ?? {}) as Record<string, unknown>;
+}
+
+async function requireRun(context: Context, id: string, field = 'id'): Promise<RunRow> {
+  const run = await findRun(context.db, parseRunId(id, field));
+  if (!run) throw appError('NOT_FOUND', `rating run ${id} not found`, { field });
+  return run;
+}
+
+const RatingScopeInput = builder.inputType('RatingScopeInput', {
+  description: 'Exactly one of: all, creditCodes, region, industry.',
+  fields: (t) => ({
+    all: t.boolean(),
+    creditCodes: t.stringList({ description: `At most ${MAX_SCOPE_CODES} codes.` }),
+    region: t.string(),
+    industry: t.string({ description: 'A GB/T 4754 prefix.' }),
+  }),
+});
+
+function readScope(input: typeof RatingScopeInput.$inferInput): RunScope {
+  const given = [input.all ? 'all' : null, input.creditCodes ? 'creditCodes' : null, input.region ? 'region' : null, input.industry ? 'industry' : null].filter(Boolean);
+  if (given.length !== 1) {
+    throw appError('VALIDATION_FAILED', 'input.scope: give exactly one of all, creditCodes, region, industry', { field: 'input.scope', expected: 'one scope field' });
+  }
+  if (input.creditCodes) {
+    if (input.creditCodes.length === 0 || input.creditCodes.length > MAX_SCOPE_CODES) {
+      throw appError('VALIDATION_FAILED', `input.scope.creditCodes: give 1 to ${MAX_SCOPE_CODES} codes`, { field: 'input.scope.creditCodes' });
+    }
+    const codes = input.creditCodes.map((c, i) => requireCreditCode(c, `input.scope.creditCodes[${i}]`));
+    return { kind: 'CODES', codes: [...new Set(codes)].sort() };
+  }
+  if (input.region) return { kind: 'REGION', region: input.region.trim() };
+  if (input.industry) return { kind: 'INDUSTRY', industry: input.industry.trim().toUpperCase() };
+  return { kind: 'ALL' };
+}
+
+const StartRatingRunInput = builder.inputType('StartRatingRunInput', {
+  fields: (t) => ({
+    ruleSetId: t.string({ required: true }),
+    version: t.string({ required: true }),
+    period: t.string({ required: true, description: 'YYYY (calendar year) or YYYY-MM (12 months ending then).' }),
+    scope: t.field({ type: RatingScopeInput, required: true }),
+    mode: t.field({ type: StartModeEnum, required: true }),
+  }),
+});
+
+builder.mutationField('startRatingRun', (t) =>
+  t.field({
+    type: RatingRunRef,
+    description: 'Starts rating a population in the background; follow it with ratingRun(id) { status progress }.',
+    authScopes: { bureau: true },
+    args: { input: t.arg({ type: StartRatingRunInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const period = parsePeriod(input.period, 'input.period');
+      const runId = await startRatingRun(
+        { db: context.db, rules: context.rules, tracker: context.tracker, logger: context.logger },
+        { ruleSetId: input.ruleSetId, version: input.version, period, scope: readScope(input.scope), mode: input.mode, actor: actorName(context.principal!) },
+      );
+      return (await findRun(context.db, runId))!;
+    },
+  }),
+);
+
+builder.queryField('ratingRun', (t) =>
+  t.field({
+    type: RatingRunRef,
+    nullable: true,
+    authScopes: { public: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, context) => (await findRun(context.db, parseRunId(String(args.id), 'id'))) ?? null,
+  }),
+);
+
+const VerificationDifferenceRef = builder
+  .objectRef<{ creditCode: string; ratingId: number; storedHash: string; recomputedHash: string }>('RatingDifference')
+  .implement({
+    fields: (t) => ({
+      creditCode: t.exposeString('creditCode'),
+      ratingId: t.id({ resolve: (d) => `rating:${d.ratingId}` }),
+      storedHash: t.exposeString('storedHash'),
+      recomputedHash: t.exposeString('recomputedHash'),
+    }),
+  });
+
+const RunVerificationRef = builder.objectRef<{ checked: number; differences: { creditCode: string; ratingId: number; storedHash: string; recomputedHash: string }[] }>('RunVerification').implement({
+  authScopes: { bureau: true },
+  fields: (t) => ({
+    checked: t.exposeInt('checked'),
+    differences: t.field({ type: [VerificationDifferenceRef], resolve: (v) => v.differences }),
+  }),
+});
+
+builder.queryField('verifyRatingRun', (t) =>
+  t.field({
+    type: RunVerificationRef,
+    description: 'Re-evaluates every standing rating of the run on the evidence it read; lists any that would differ.',
+    authScopes: { bureau: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, context) => verifyRun(context.db, context.rules, await requireRun(context, String(args.id))),
+  }),
+);
+
+const TransitionRef = builder.objectRef<{ from: string | null; to: string | null; count: number }>('LevelTransition').implement({
+  fields: (t) => ({
+    from: t.field({ type: CreditLevel, nullable: true, description: 'Level in run a (null: not rated there).', resolve: (x) => x.from as never }),
+    to: t.field({ type: CreditLevel, nullable: true, description: 'Level in run b (null: not rated there).', resolve: (x) => x.to as never }),
+    count: t.exposeInt('count'),
+  }),
+});
+
+const ScoreShiftRef = builder.objectRef<Awaited<ReturnType<typeof scoreShift>>>('ScoreShift').implement({
+  fields: (t) => ({
+    compared: t.exposeInt('compared'),
+    mean: t.float({ nullable: true, resolve: (s) => s.mean }),
+    min: t.float({ nullable: true, resolve: (s) => s.min }),
+    max: t.float({ nullable: true, resolve: (s) => s.max }),
+    stddev: t.float({ nullable: true, resolve: (s) => s.stddev }),
+    raised: t.exposeInt('raised'),
+    lowered: t.exposeInt('lowered'),
+    unchanged: t.exposeInt('unchanged'),
+  }),
+});
+
+const MoverRef = builder.objectRef<Mover>('LevelMover').implement({
+  fields: (t) => ({
+    creditCode: t.exposeString('credit_code'),
+    enterprise: t.field({ type: EnterpriseRef, resolve: async (m, _a, ctx) => (await loadEnterprise(ctx, m.credit_code))! }),
+    fromLevel: t.field({ type: CreditLevel, resolve: (m) => m.from_level as never }),
+    toLevel: t.field({ type: CreditLevel, resolve: (m) => m.to_level as never }),
+    fromScore: t.float({ resolve: (m) => Number(m.from_score) }),
+    toScore: t.float({ resolve: (m) => Number(m.to_score) }),
+  }),
+});
+const MoverConnection = builder.connectionObject({ type: MoverRef, name: 'LevelMoverConnection' });
+
+const RunComparisonRef = builder.objectRef<{ a: RunRow; b: RunRow }>('RatingRunComparison').implement({
+  authScopes: { bureau: true },
+  fields: (t) => ({
+    a: t.field({ type: RatingRunRef, resolve: (c) => c.a }),
+    b: t.field({ type: RatingRunRef, resolve: (c) => c.b }),
+    transitions: t.field({ type: [TransitionRef], description: 'From (run a) → to (run b) level counts.', resolve: (c, _a, ctx) => transitionMatrix(ctx.db, c.a.id, c.b.id) }),
+    scoreShift: t.field({ type: ScoreShiftRef, description: 'Score in b minus score in a, over enterprises in both.', resolve: (c, _a, ctx) => scoreShift(ctx.db, c.a.id, c.b.id) }),
+    movers: t.field({
+      type: MoverConnection,
+      args: { first: t.arg.int(), after: t.arg.string() },
+      resolve: async (c, args, ctx) => {
+        const page = readPage(args, ctx.config.maxPageSize, 'string');
+        return toConnection(await movers(ctx.db, c.a.id, c.b.id, page), page, (m) => m.credit_code);
+      },
+    }),
+  }),
+});
+
+builder.queryField('compareRatingRuns', (t) =>
+  t.field({
+    type: RunComparisonRef,
+    description: 'The impact of a rule change: level transition matrix, score shift and the enterprises that change level.',
+    authScopes: { bureau: true },
+    args: { a: t.arg.id({ required: true }), b: t.arg.id({ required: true }) },
+    resolve: async (_root, args, context) => ({ a: await requireRun(context, String(args.a), 'a'), b: await requireRun(context, String(args.b), 'b') }),
+  }),
+);
+
+builder.mutationField('beginPublicity', (t) =>
+  t.field({
+    type: RatingRunRef,
+    description: 'Opens the publicity period (公示) of a drafted run: its ratings become public and objections can be filed.',
+    authScopes: { bureauAdmin: true },
+    args: { runId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const runId = parseRunId(String(args.runId), 'runId');
+      await beginPublicity(context.db, context.rules, runId, actorName(context.principal!), context.clock.now());
+      return (await findRun(context.db, runId))!;
+    },
+  }),
+);
+
+builder.mutationField('publishRatingRun', (t) =>
+  t.field({
+    type: RatingRunRef,
+    description: 'Publishes a run after its publicity period with no open objection: its ratings become effective now.',
+    authScopes: { bureauAdmin: true },
+    args: { runId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const runId = parseRunId(String(args.runId), 'runId');
+      await publishRun(context.db, runId, actorName(context.principal!), context.clock.now());
+      return (await findRun(context.db, runId))!;
+    },
+  }),
+);
+
+builder.mutationField('withdrawRatingRun', (t) =>
+  t.field({
+    type: RatingRunRef,
+    authScopes: { bureauAdmin: true },
+    args: { runId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const runId = parseRunId(String(args.runId), 'runId');
+      new InputCheck('').text(args.reason, 'reason', { max: 2000 }).done();
+      await withdrawRun(context.db, runId, args.reason.trim(), actorName(context.principal!));
+      return (await findRun(context.db, runId))!;
+    },
+  }),
+);
+
+interface ObjectionRow {
+  id: number;
+  run_id: number;
+  credit_code: string;
+  grounds: string;
+  evidence_refs: string[];
+  filed_by: string;
+  filed_at: Date;
+  decision: string | null;
+  reason: string | null;
+  rerating_id: number | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+const ObjectionRef = builder.objectRef<ObjectionRow>('Objection').implement({
+  description: 'An enterprise’s objection (异议) to its draft rating during publicity, and the bureau’s decision.',
+  authScopes: (o) => bureauOrSelf({ credit_code: o.credit_code.trim() }),
+  fields: (t) => ({
+    id: t.id({ resolve: (o) => `objection:${o.id}` }),
+    runId: t.id({ resolve: (o) => `run:${o.run_id}` }),
+    creditCode: t.string({ resolve: (o) => o.credit_code.trim() }),
+    grounds: t.exposeString('grounds'),
+    evidenceRefs: t.stringList({ resolve: (o) => o.evidence_refs }),
+    filedAt: t.field({ type: 'DateTime', resolve: (o) => o.filed_at }),
+    status: t.string({ description: 'OPEN, ACCEPTED or REJECTED.', resolve: (o) => o.decision ?? 'OPEN' }),
+    decisionReason: t.string({ nullable: true, resolve: (o) => o.reason }),
+    decidedAt: t.field({ type: 'DateTime', nullable: true, resolve: (o) => o.decided_at }),
+    reratingId: t.id({ nullable: true, resolve: (o) => (o.rerating_id ? `rating:${o.rerating_id}` : null) }),
+  }),
+});
+
+async function loadObjection(context: Context, id: number): Promise<ObjectionRow> {
+  return (await context.db
+    .selectFrom('objections as o')
+    .leftJoin('objection_decisions as d', 'd.objection_id', 'o.id')
+    .select(['o.id', 'o.run_id', 'o.credit_code', 'o.grounds', 'o.evidence_refs', 'o.filed_by', 'o.filed_at'])
+    .select(['d.decision', 'd.reason', 'd.rerating_id', 'd.decided_by', 'd.decided_at'])
+    .where('o.id', '=', id)
+    .executeTakeFirstOrThrow()) as ObjectionRow;
+}
+
+const FileObjectionInput = builder.inputType('FileObjectionInput', {
+  fields: (t) => ({
+    runId: t.id({ required: true }),
+    creditCode: t.string({ required: true }),
+    grounds: t.string({ required: true }),
+    evidenceRefs: t.stringList({ description: 'Evidence ids the objection disputes, e.g. violation:42.' }),
+  }),
+});
+
+builder.mutationField('fileObjection', (t) =>
+  t.field({
+    type: ObjectionRef,
+    description: 'An enterprise contests its draft rating during publicity (its own credit code only).',
+    authScopes: (_root, args) => ({ enterpriseSelf: requireCreditCode(args.input.creditCode, 'input.creditCode') }),
+    args: { input: t.arg({ type: FileObjectionInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const creditCode = requireCreditCode(input.creditCode, 'input.creditCode');
+      new InputCheck('input').text(input.grounds, 'grounds', { max: 10_000 }).require((input.evidenceRefs ?? []).length <= 100, 'evidenceRefs', 'at most 100').done();
+      const refs = (input.evidenceRefs ?? []).map((ref, i) => {
+        const parsed = parseEvidenceRef(ref, `input.evidenceRefs[${i}]`);
+        return `${parsed.kind}:${parsed.id}`;
+      });
+      const id = await fileObjection(context.db, {
+        runId: parseRunId(String(input.runId), 'input.runId'),
+        creditCode,
+        grounds: input.grounds.trim(),
+        evidenceRefs: refs,
+        filedBy: actorName(context.principal!),
+      }, context.clock.now());
+      return loadObjection(context, id);
+    },
+  }),
+);
+
+const DecideObjectionInput = builder.inputType('DecideObjectionInput', {
+  fields: (t) => ({
+    objectionId: t.id({ required: true }),
+    accept: t.boolean({ required: true, description: 'Accept (re-rates the enterprise on its corrected evidence) or reject.' }),
+    reason: t.string({ required: true }),
+  }),
+});
+
+builder.mutationField('decideObjection', (t) =>
+  t.field({
+    type: ObjectionRef,
+    authScopes: { bureau: true },
+    args: { input: t.arg({ type: DecideObjectionInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const match = /^(?:objection:)?(\d{1,15})$/.exec(String(input.objectionId));
+      if (!match) throw appError('VALIDATION_FAILED', 'input.objectionId: not an objection id', { field: 'input.objectionId', expected: 'objection:<number>' });
+      new InputCheck('input').text(input.reason, 'reason', { max: 10_000 }).done();
+      await decideObjection(context.db, context.rules, { objectionId: Number(match[1]), accept: input.accept, reason: input.reason.trim(), decidedBy: actorName(context.principal!) }, context.clock.now());
+      return loadObjection(context, Number(match[1]));
+    },
+  }),
+);
+
+/** The rating in force for an enterprise at an instant: public summary, full rating for bureau and self. */
+export const EffectiveRatingRef = builder.objectRef<EffectiveRating>('EffectiveRating').implement({
+  description: 'A published rating as it stood (or stands): level and score are public information.',
+  authScopes: { public: true },
+  fields: (t) => ({
+    level: t.field({ type: CreditLevel, resolve: (r) => r.level as never }),
+    score: t.float({ resolve: (r) => Number(r.score) }),
+    period: t.exposeString('period'),
+    ruleSetId: t.exposeString('rule_set_id'),
+    ruleVersion: t.exposeString('rule_version'),
+    ruleHash: t.exposeString('rule_hash'),
+    effectiveFrom: t.field({ type: 'DateTime', resolve: (r) => r.effective_from }),
+    effectiveTo: t.field({ type: 'DateTime', nullable: true, description: 'Null while it is still in force.', resolve: (r) => r.effective_to }),
+    cause: t.string({ description: 'PUBLICATION or DYNAMIC_ADJUSTMENT.', resolve: (r) => r.cause }),
+    triggerEvidence: t.string({ nullable: true, authScopes: (r) => bureauOrSelf(r), resolve: (r) => r.trigger_evidence }),
+    rating: t.field({ type: RatingRef, authScopes: (r) => bureauOrSelf(r), resolve: (r) => ratingViewFromStored(r) }),
+  }),
+});
+const EffectiveRatingConnection = builder.connectionObject({ type: EffectiveRatingRef, name: 'EffectiveRatingConnection' });
+
+builder.objectField(EnterpriseRef, 'rating', (t) =>
+  t.field({
+    type: EffectiveRatingRef,
+    nullable: true,
+    description: 'The rating in force at asOf (default now); null if none was published by then.',
+    authScopes: { public: true },
+    args: { asOf: t.arg({ type: 'DateTime' }) },
+    resolve: async (enterprise, args, context) => {
+      const at = args.asOf ?? context.clock.now();
+      return (await effectiveRatingsAt(context.db, [enterprise.credit_code], at)).get(enterprise.credit_code) ?? null;
+    },
+  }),
+);
+
+builder.objectField(EnterpriseRef, 'ratings', (t) =>
+  t.field({
+    type: EffectiveRatingConnection,
+    description: 'Every rating that was in force, newest first.',
+    authScopes: { public: true },
+    args: { first: t.arg.int(), after: t.arg.string() },
+    resolve: async (enterprise, args, context) => {
+      const page = readPage(args, context.config.maxPageSize, 'number');
+      return toConnection(await ratingHistory(context.db, enterprise.credit_code, page.limit, page.after), page, (r) => r.effect_id);
+    },
+  }),
+);

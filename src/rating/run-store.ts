@@ -1,0 +1,185 @@
+import { sql } from 'kysely';
+import type { Db, RunMode, RunStatus } from '../db/database.ts';
+import type { Page } from '../graphql/pagination.ts';
+
+/** Which enterprises a run rates. */
+export type RunScope =
+  | { kind: 'ALL' }
+  | { kind: 'CODES'; codes: string[] }
+  | { kind: 'REGION'; region: string }
+  | { kind: 'INDUSTRY'; industry: string };
+
+export interface NewRun {
+  ruleSetId: string;
+  ruleVersion: string;
+  ruleHash: string;
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  mode: RunMode;
+  scope: RunScope;
+  startedBy: string;
+}
+
+export interface RunRow {
+  id: number;
+  rule_set_id: string;
+  rule_version: string;
+  rule_hash: string;
+  period: string;
+  period_start: string;
+  period_end: string;
+  mode: RunMode;
+  scope: RunScope;
+  started_by: string;
+  started_at: Date;
+  status: RunStatus;
+  status_at: Date;
+  status_detail: Record<string, unknown>;
+}
+
+export interface NewRating {
+  runId: number;
+  creditCode: string;
+  score: number;
+  level: string;
+  vetoes: string[];
+  result: string;
+  resultHash: string;
+  evidenceFingerprint: string;
+  evidenceKnownAt: Date;
+  supersedesId?: number | null;
+}
+
+/** Creates the run and its RUNNING event in one transaction (the caller's, if it is in one). */
+export async function createRun(db: Db, run: NewRun): Promise<number> {
+  const create = async (trx: Db) => {
+    const { id } = await trx
+      .insertInto('rating_runs')
+      .values({
+        rule_set_id: run.ruleSetId,
+        rule_version: run.ruleVersion,
+        rule_hash: run.ruleHash,
+        period: run.period,
+        period_start: run.periodStart,
+        period_end: run.periodEnd,
+        mode: run.mode,
+        scope: JSON.stringify(run.scope),
+        started_by: run.startedBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('rating_run_events').values({ run_id: id, status: 'RUNNING', actor: run.startedBy }).execute();
+    return id;
+  };
+  return db.isTransaction ? create(db) : db.transaction().execute(create);
+}
+
+export async function appendRunEvent(db: Db, runId: number, status: RunStatus, actor: string, detail: Record<string, unknown> = {}): Promise<void> {
+  await db.insertInto('rating_run_events').values({ run_id: runId, status, actor, detail: JSON.stringify(detail) }).execute();
+}
+
+/** Runs with their current status (the latest event). */
+export async function findRuns(db: Db, ids: readonly number[]): Promise<RunRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('rating_runs as r')
+    .innerJoin(
+      (eb) =>
+        eb
+          .selectFrom('rating_run_events')
+          .distinctOn('run_id')
+          .select(['run_id', 'status', 'at', 'detail'])
+          .orderBy('run_id')
+          .orderBy('id', 'desc')
+          .as('e'),
+      (join) => join.onRef('e.run_id', '=', 'r.id'),
+    )
+    .selectAll('r')
+    .select(['e.status as status', 'e.at as status_at', 'e.detail as status_detail'])
+    .where('r.id', 'in', [...ids])
+    .execute();
+  return rows as unknown as RunRow[];
+}
+
+export async function findRun(db: Db, id: number): Promise<RunRow | undefined> {
+  return (await findRuns(db, [id]))[0];
+}
+
+export async function runHistory(db: Db, runId: number) {
+  return db.selectFrom('rating_run_events').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+}
+
+/** Credit codes in a scope, in order, one page at a time (runs stream; they never hold the population). */
+export async function scopeCodes(db: Db, scope: RunScope, after: string | null, limit: number): Promise<string[]> {
+  let query = db.selectFrom('enterprise_current').select('credit_code').orderBy('credit_code').limit(limit);
+  if (after) query = query.where('credit_code', '>', after);
+  if (scope.kind === 'CODES') query = query.where('credit_code', 'in', scope.codes.length ? scope.codes : ['']);
+  if (scope.kind === 'REGION') query = query.where('region', '=', scope.region);
+  if (scope.kind === 'INDUSTRY') query = query.where('industry', 'like', `${scope.industry}%`);
+  return (await query.execute()).map((r) => r.credit_code.trim());
+}
+
+export async function countScope(db: Db, scope: RunScope): Promise<number> {
+  let query = db.selectFrom('enterprise_current').select(sql<string>`count(*)`.as('n'));
+  if (scope.kind === 'CODES') query = query.where('credit_code', 'in', scope.codes.length ? scope.codes : ['']);
+  if (scope.kind === 'REGION') query = query.where('region', '=', scope.region);
+  if (scope.kind === 'INDUSTRY') query = query.where('industry', 'like', `${scope.industry}%`);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+export async function insertRatings(db: Db, ratings: NewRating[]): Promise<void> {
+  if (ratings.length === 0) return;
+  await db
+    .insertInto('ratings')
+    .values(
+      ratings.map((r) => ({
+        run_id: r.runId,
+        credit_code: r.creditCode,
+        score: String(r.score),
+        level: r.level,
+        vetoes: r.vetoes,
+        result: r.result,
+        result_hash: r.resultHash,
+        evidence_fingerprint: r.evidenceFingerprint,
+        evidence_known_at: r.evidenceKnownAt,
+        supersedes_id: r.supersedesId ?? null,
+      })),
+    )
+    .execute();
+}
+
+export async function countRatings(db: Db, runId: number): Promise<number> {
+  const row = await db.selectFrom('ratings').select(sql<string>`count(*)`.as('n')).where('run_id', '=', runId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface RatingRow {
+  id: number;
+  run_id: number;
+  credit_code: string;
+  score: string;
+  level: string;
+  vetoes: string[];
+  result: string;
+  result_hash: string;
+  evidence_fingerprint: string;
+  evidence_known_at: Date;
+  supersedes_id: number | null;
+  created_at: Date;
+}
+
+/** The ratings that stand in a run: one per enterprise, the latest where an objection re-rated it. */
+export async function currentRunRatings(db: Db, runId: number, page: Page<string>, codes?: string[]): Promise<RatingRow[]> {
+  let query = db
+    .selectFrom('ratings as r')
+    .selectAll('r')
+    .where('r.run_id', '=', runId)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ratings as later').select('later.id').whereRef('later.supersedes_id', '=', 'r.id'))))
+    .orderBy('r.credit_code')
+    .limit(page.limit + 1);
+  if (page.after) query = query.where('r.credit_code', '>', page.after);
+  if (codes) query = query.where('r.credit_code', 'in', codes.length ? codes : ['']);
+  const rows = await query.execute();
+  return rows.map((r) => ({ ...r, credit_code: r.credit_code.trim() })) as RatingRow[];
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import type { Db, RunMode } from '../db/database.ts';
+import { appError } from '../errors.ts';
+import { loadEvidenceSets, type EvidenceSet } from '../evidence/evidence-set.ts';
+import type { Logger } from '../logger.ts';
+import { canonicalJson, evaluate, type CompiledRuleSet, type Rating, type RuleRegistry } from '../rules/index.ts';
+import type { RatingPeriod } from './period.ts';
+import { appendRunEvent, countScope, createRun, findRuns, insertRatings, scopeCodes, type NewRating, type RunScope } from './run-store.ts';
+import { pinRuleVersion } from './rule-pins.ts';
+
+/** Enterprises evaluated and written per round trip: bounds memory whatever the population. */
+export const RUN_BATCH_SIZE = 500;
+
+export interface RunProgress {
+  done: number;
+  total: number;
+}
+
+export const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+/** One enterprise's rating as stored: the engine's canonical bytes plus what queries filter on. */
+export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, period: RatingPeriod): { rating: Rating; row: Omit<NewRating, 'runId' | 'evidenceKnownAt'> } {
+  const rating = evaluate(rules, evidence, { period: { start: period.start, end: period.end }, asOf: period.end });
+  const result = canonicalJson(rating);
+  return {
+    rating,
+    row: {
+      creditCode: evidence.creditCode,
+      score: rating.score,
+      level: rating.level,
+      vetoes: rating.vetoes.map((v) => v.id),
+      result,
+      resultHash: sha256(result),
+      evidenceFingerprint: sha256(canonicalJson(evidence)),
+    },
+  };
+}
+
+/**
+ * Keeps track of the runs this process is executing: progress for `ratingRun { progress }` and
+ * the completion promise (tests and the CLI wait on it).
+ */
+export class RunTracker {
+  private readonly progress = new Map<number, RunProgress>();
+  private readonly completions = new Map<number, Promise<void>>();
+
+  track(runId: number, total: number, work: (progress: RunProgress) => Promise<void>): Promise<void> {
+    const progress = { done: 0, total };
+    this.progress.set(runId, progress);
+    const completion = work(progress).finally(() => this.progress.delete(runId));
+    this.completions.set(runId, completion);
+    completion.catch(() => {}).finally(() => this.completions.delete(runId));
+    return completion;
+  }
+
+  progressOf(runId: number): RunProgress | undefined {
+    return this.progress.get(runId);
+  }
+
+  completion(runId: number): Promise<void> {
+    return this.completions.get(runId) ?? Promise.resolve();
+  }
+
+  isActive(runId: number): boolean {
+    return this.progress.has(runId);
+  }
+}
+
+export interface StartRunRequest {
+  ruleSetId: string;
+  version: string;
+  period: RatingPeriod;
+  scope: RunScope;
+  mode: Exclude<RunMode, 'DYNAMIC'>;
+  actor: string;
+}
+
+export interface RunServices {
+  db: Db;
+  rules: RuleRegistry;
+  tracker: RunTracker;
+  logger: Logger;
+}
+
+export function requireRuleVersion(rules: RuleRegistry, ruleSetId: string, version: string): CompiledRuleSet {
+  const ruleSet = rules.get(ruleSetId, version);
+  if (!ruleSet) {
+    const known = rules.versions(ruleSetId);
+    throw appError('NOT_FOUND', `rule set ${ruleSetId} version ${version} is not loaded`, {
+      field: known.length ? 'version' : 'ruleSetId',
+      expected: known.length ? `one of ${known.join(', ')}` : `one of ${rules.setIds().join(', ')}`,
+    });
+  }
+  return ruleSet;
+}
+
+/**
+ * Creates a run and executes it in the background. Returns the run id at once; the run moves from
+ * RUNNING to DRAFTED (with counts, timings and the input fingerprint) or FAILED.
+ */
+export async function startRatingRun(services: RunServices, request: StartRunRequest): Promise<number> {
+  const rules = requireRuleVersion(services.rules, request.ruleSetId, request.version);
+  await pinRuleVersion(services.db, rules, request.actor);
+  const total = await countScope(services.db, request.scope);
+  if (total === 0) throw appError('VALIDATION_FAILED', 'scope: no registered enterprise is in this scope', { field: 'scope' });
+  const runId = await createRun(services.db, {
+    ruleSetId: rules.id,
+    ruleVersion: rules.version,
+    ruleHash: rules.contentHash,
+    period: request.period.label,
+    periodStart: request.period.start,
+    periodEnd: request.period.end,
+    mode: request.mode,
+    scope: request.scope,
+    startedBy: request.actor,
+  });
+  const [run] = await findRuns(services.db, [runId]);
+  void services.tracker
+    .track(runId, total, (progress) => executeRun(services, rules, runId, request, run!.started_at, progress))
+    .catch(() => {});
+  return runId;
+}
+
+async function executeRun(
+  services: RunServices,
+  rules: CompiledRuleSet,
+  runId: number,
+  request: StartRunRequest,
+  knownAt: Date,
+  progress: RunProgress,
+): Promise<void> {
+  const started = Date.now();
+  const fingerprint = createHash('sha256');
+  const levels: Record<string, number> = {};
+  let evaluateMs = 0;
+  try {
+    let after: string | null = null;
+    for (;;) {
+      const codes = await scopeCodes(services.db, request.scope, after, RUN_BATCH_SIZE);
+      if (codes.length === 0) break;
+      // Evidence as recorded when the run started: records added meanwhile wait for the next run.
+      const sets = await loadEvidenceSets(services.db, codes, { knownAt });
+      const t0 = Date.now();
+      const rows = codes.map((code) => {
+        const { row } = rateEnterprise(rules, sets.get(code)!, request.period);
+        fingerprint.update(`${code}:${row.evidenceFingerprint}\n`);
+        levels[row.level] = (levels[row.level] ?? 0) + 1;
+        return { ...row, runId, evidenceKnownAt: knownAt };
+      });
+      evaluateMs += Date.now() - t0;
+      await insertRatings(services.db, rows);
+      progress.done += codes.length;
+      after = codes[codes.length - 1]!;
+    }
+    await appendRunEvent(services.db, runId, 'DRAFTED', request.actor, {
+      rated: progress.done,
+      levels,
+      inputFingerprint: `sha256:${fingerprint.digest('hex')}`,
+      knownAt: knownAt.toISOString(),
+      timings: { totalMs: Date.now() - started, evaluateMs },
+    });
+    services.logger.info({ runId, rated: progress.done, ms: Date.now() - started }, 'rating run drafted');
+  } catch (error) {
+    services.logger.error({ err: error, runId }, 'rating run failed');
+    await appendRunEvent(services.db, runId, 'FAILED', request.actor, { error: (error as Error).message, rated: progress.done }).catch(() => {});
+    throw error;
+  }
+}
+
+/** At start-up: runs left RUNNING by a process that died are marked FAILED (their partial ratings never count). */
+export async function failInterruptedRuns(db: Db, tracker: RunTracker): Promise<number[]> {
+  const running = await db
+    .selectFrom('rating_run_events as e')
+    .select('e.run_id')
+    .where('e.status', '=', 'RUNNING')
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('rating_run_events as later').select('later.id').whereRef('later.run_id', '=', 'e.run_id').whereRef('later.id', '>', 'e.id'))),
+    )
+    .execute();
+  const orphaned = running.map((r) => Number(r.run_id)).filter((id) => !tracker.isActive(id));
+  for (const id of orphaned) await appendRunEvent(db, id, 'FAILED', 'system', { error: 'interrupted: the process stopped during the run' });
+  return orphaned;
+}

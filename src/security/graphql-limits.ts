@@ -1,0 +1,284 @@
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { visit, type DocumentNode, type GraphQLError } from 'graphql';
+import { createGraphQLError, processRegularResult, type Plugin, type YogaServerOptions } from 'graphql-yoga';
+import type { Config, Limits } from '../config.ts';
+import { appError } from '../errors.ts';
+
+/**
+ * Codes the security layer adds to the ones in src/errors.ts. Every answer the GraphQL endpoint
+ * gives carries one of them (or an application code) in `extensions.code`.
+ */
+export type SecurityErrorCode =
+  | 'QUERY_TOO_COMPLEX' // depth, aliases, tokens, directives, nesting or cost over the limit (400)
+  | 'RATE_LIMITED' // too many requests for this principal or client address (429)
+  | 'CSRF_HEADER_REQUIRED' // a browser-"simple" request without the CSRF header (403)
+  | 'REQUEST_ENTITY_TOO_LARGE' // body over MAX_REQUEST_BODY_BYTES (413, set by yoga)
+  | 'UNSUPPORTED_MEDIA_TYPE' // POST with a content type the endpoint does not read (415)
+  | 'NOT_ACCEPTABLE' // an Accept header no response format satisfies (answered in JSON, 406)
+  | 'METHOD_NOT_ALLOWED' // neither GET nor POST (405)
+  | 'BAD_REQUEST' // malformed HTTP request, bad JSON, missing query (400, mostly set by yoga)
+  | 'BAD_USER_INPUT' // variables that do not fit their declared types (400)
+  | 'GRAPHQL_PARSE_FAILED' // document syntax error (400, set by yoga)
+  | 'GRAPHQL_VALIDATION_FAILED' // document does not match the schema, or introspection when disabled (400)
+  | 'INTERNAL_SERVER_ERROR'; // masked unexpected error, with an errorId (see maskError in server.ts)
+
+/** The header a browser cannot set on a cross-site "simple" request without a CORS preflight. */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+type LimitName = 'depth' | 'aliases' | 'tokens' | 'directives' | 'cost';
+
+/**
+ * graphql-armor throws its own GraphQLError ("Syntax Error: Query depth limit of 10 exceeded…");
+ * this turns it, in place, into a QUERY_TOO_COMPLEX client error naming the limit.
+ */
+function rejectAs(limit: LimitName, max: number): (context: unknown, error: GraphQLError) => void {
+  return (_context, error) => {
+    error.message = error.message.replace(/^Syntax Error:\s*/, '');
+    Object.assign(error.extensions as Record<string, unknown>, {
+      code: 'QUERY_TOO_COMPLEX',
+      limit,
+      max,
+      http: { status: 400 },
+    });
+  };
+}
+
+/**
+ * How deeply `{ [ (` nest in a document, ignoring strings and comments; stops counting past `limit`.
+ * graphql-js parses by recursive descent, so a document of a few hundred nested list literals, well
+ * under the token limit, can exhaust the stack before any validation rule sees it.
+ */
+export function bracketNesting(source: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let i = 0;
+  const n = source.length;
+  while (i < n) {
+    const c = source[i]!;
+    if (c === '#') {
+      while (i < n && source[i] !== '\n' && source[i] !== '\r') i += 1;
+    } else if (c === '"') {
+      if (source.startsWith('"""', i)) {
+        i += 3;
+        while (i < n && !(source.startsWith('"""', i) && source[i - 1] !== '\\')) i += 1;
+        i += 2;
+      } else {
+        i += 1;
+        while (i < n && source[i] !== '"' && source[i] !== '\n') i += source[i] === '\\' ? 2 : 1;
+      }
+    } else if (c === '{' || c === '[' || c === '(') {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth = Math.max(0, depth - 1);
+    }
+    i += 1;
+  }
+  return deepest;
+}
+
+/** Refuses over-nested documents before the parser recurses into them. */
+function nestingGuard(maxDepth: number): Plugin {
+  // Field depth plus room for arguments, input objects and lists at the deepest field.
+  const limit = maxDepth * 2 + 32;
+  return {
+    onParse({ params }) {
+      const source = typeof params.source === 'string' ? params.source : params.source.body;
+      if (bracketNesting(source, limit) > limit) {
+        throw createGraphQLError(`Brackets nested more than ${limit} deep.`, {
+          extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'nesting', max: limit, http: { status: 400 } },
+        });
+      }
+    },
+  };
+}
+
+/** The graphql-armor validation rules, each failing fast (it throws, so validation stops there). */
+function armorPlugins(limits: Limits): Plugin[] {
+  const common = { exposeLimits: true, propagateOnRejection: true } as const;
+  return [
+    maxTokensPlugin({ ...common, n: limits.maxTokens, onReject: [rejectAs('tokens', limits.maxTokens)] }),
+    maxDepthPlugin({ ...common, n: limits.maxDepth, onReject: [rejectAs('depth', limits.maxDepth)] }),
+    maxAliasesPlugin({ ...common, n: limits.maxAliases, onReject: [rejectAs('aliases', limits.maxAliases)] }),
+    maxDirectivesPlugin({ ...common, n: limits.maxDirectives, onReject: [rejectAs('directives', limits.maxDirectives)] }),
+    costLimitPlugin({ ...common, maxCost: limits.maxCost, onReject: [rejectAs('cost', limits.maxCost)] }),
+  ] as Plugin[];
+}
+
+/** yoga's CSRF prevention, with a message that says what to send and a code. */
+function csrfPrevention(): Plugin {
+  const inner = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+  return {
+    onRequestParse(payload) {
+      try {
+        return inner.onRequestParse?.(payload);
+      } catch {
+        throw createGraphQLError(
+          `Cross-site request refused: send "content-type: application/json" or the "${CSRF_HEADER}" header`,
+          { extensions: { code: 'CSRF_HEADER_REQUIRED', http: { status: 403 } } },
+        );
+      }
+    },
+  };
+}
+
+/** Where the first string containing U+0000 is in a variables object, iteratively (no recursion limit). */
+function nulPath(variables: unknown): string | undefined {
+  const stack: [unknown, string][] = [[variables, '$']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i -= 1) stack.push([value[i], `${path}[${i}]`]);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value).reverse()) stack.push([item, path === '$' ? `$${key}` : `${path}.${key}`]);
+    }
+  }
+  return undefined;
+}
+
+function documentHasNul(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue(node) {
+      if (node.value.includes('\u0000')) found = true;
+    },
+  });
+  return found;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000: a string carrying it would fail deep in a query as an
+ * unexpected error. It is refused up front as VALIDATION_FAILED naming the variable.
+ */
+function rejectNulCharacters(): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const path = nulPath(args.variableValues);
+      const inDocument = path === undefined && documentHasNul(args.document);
+      if (path === undefined && !inDocument) return;
+      const field = path ?? 'query';
+      setResultAndStopExecution({
+        errors: [appError('VALIDATION_FAILED', `${field}: text must not contain the NUL character (U+0000)`, { field, expected: 'text without U+0000' })],
+      });
+    },
+  };
+}
+
+const CODE_BY_STATUS: Record<number, SecurityErrorCode | 'FORBIDDEN' | 'NOT_FOUND'> = {
+  400: 'BAD_REQUEST',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  406: 'NOT_ACCEPTABLE',
+  413: 'REQUEST_ENTITY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+interface ErrorLike {
+  message: string;
+  extensions?: Record<string, unknown>;
+}
+
+/** A code for an error that has none, from its HTTP status or, failing that, from what it says. */
+function fallbackCode(error: ErrorLike, requestLevel: boolean): string {
+  if (/^Variable "\$/.test(error.message)) return 'BAD_USER_INPUT';
+  const http = error.extensions?.http as { status?: number } | undefined;
+  if (http?.status && CODE_BY_STATUS[http.status]) return CODE_BY_STATUS[http.status]!;
+  if (/^Syntax Error/.test(error.message)) return 'GRAPHQL_PARSE_FAILED';
+  // Operation selection ("Unknown operation named…", "Must provide operation name…") fails before
+  // any field runs; a field error without a code is a server fault (masked in server.ts).
+  return requestLevel ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+}
+
+/**
+ * Last line: every error leaves with a code, suggestions are removed in production (including the
+ * ones graphql-js puts in variable and enum coercion messages, which the armor plugin does not see),
+ * a request without any readable body gets a GraphQL 415 instead of an empty one, and an Accept
+ * header nothing satisfies is answered in JSON with NOT_ACCEPTABLE.
+ */
+function errorCodes(production: boolean): Plugin {
+  const fix = (error: unknown, requestLevel: boolean) => {
+    if (typeof error !== 'object' || error === null) return;
+    const e = error as ErrorLike;
+    if (production && typeof e.message === 'string') {
+      const without = e.message.replace(SUGGESTION, '');
+      if (without !== e.message) e.message = without;
+    }
+    if (e.extensions && typeof e.extensions === 'object') {
+      if (!e.extensions.code) e.extensions.code = fallbackCode(e, requestLevel);
+      // yoga echoes the JSON parser's message for a bad body; production keeps only its own words.
+      if (production) delete e.extensions.originalError;
+    } else if (Object.isExtensible(e)) {
+      (e as { extensions: Record<string, unknown> }).extensions = { code: fallbackCode(e, requestLevel) };
+    }
+  };
+  return {
+    onRequestParse({ request, requestParser }) {
+      if (requestParser || (request.method !== 'GET' && request.method !== 'POST')) return;
+      throw createGraphQLError(
+        'Unsupported content type: send a POST with "content-type: application/json" (or a GET with the query in the URL)',
+        { extensions: { code: 'UNSUPPORTED_MEDIA_TYPE', http: { status: 415 } } },
+      );
+    },
+    onResponse({ response, setResponse, fetchAPI }) {
+      // yoga's own bodiless refusals (404 for a path under /graphql, a bare 405/406/415)
+      if (response.status < 400 || response.headers.get('content-type')) return;
+      const code = CODE_BY_STATUS[response.status] ?? (response.status === 405 ? 'METHOD_NOT_ALLOWED' : 'BAD_REQUEST');
+      const body = JSON.stringify({ errors: [{ message: response.statusText || code, extensions: { code } }] });
+      const headers = new fetchAPI.Headers(response.headers);
+      headers.set('content-type', 'application/json; charset=utf-8');
+      setResponse(new fetchAPI.Response(body, { status: response.status, headers }));
+    },
+    onResultProcess({ result, resultProcessor, setResult, setResultProcessor }) {
+      if (!resultProcessor) {
+        setResultProcessor(processRegularResult, 'application/json');
+        setResult({
+          errors: [
+            createGraphQLError('Not acceptable: this endpoint answers application/json or application/graphql-response+json', {
+              extensions: { code: 'NOT_ACCEPTABLE', http: { status: 406 } },
+            }),
+          ],
+        });
+        return;
+      }
+      const results = Array.isArray(result) ? result : [result];
+      for (const single of results) {
+        if (!single || typeof single !== 'object' || !('errors' in single) || !Array.isArray(single.errors)) continue;
+        const requestLevel = !('data' in single) || single.data === undefined;
+        for (const error of single.errors) fix(error, requestLevel);
+      }
+    },
+  };
+}
+
+/**
+ * The yoga options that bound what one request can cost: armor limits, body size, CSRF prevention,
+ * no NUL characters in input,
+ * no introspection and no suggestions in production, no multipart (no uploads in this API), and a
+ * code on every error. Spread into createYoga; `plugins` is the whole plugin list.
+ */
+export function graphqlHardening(
+  config: Pick<Config, 'nodeEnv' | 'limits'>,
+): Pick<YogaServerOptions<object, object>, 'plugins' | 'maxRequestBodySize' | 'multipart' | 'batching'> {
+  const production = config.nodeEnv === 'production';
+  const plugins: Plugin[] = [csrfPrevention(), nestingGuard(config.limits.maxDepth), ...armorPlugins(config.limits), rejectNulCharacters()];
+  if (production) plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin() as Plugin);
+  plugins.push(errorCodes(production));
+  return {
+    plugins,
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    multipart: false,
+    batching: false,
+  };
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+import type { TokenVerifier } from '../auth/jwt.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { TokenBucketLimiter } from './token-bucket.ts';
+
+/** A GraphQL-shaped error body, so clients read every refusal the same way. */
+function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
+}
+
+/**
+ * helmet's headers (nosniff, frame and referrer policies, HSTS, CSP…). The default CSP would stop
+ * GraphiQL's inline scripts, so it is only sent when GraphiQL is off (production); the API itself
+ * answers JSON only.
+ */
+export function securityHeaders(config: Pick<Config, 'nodeEnv'>): RequestHandler {
+  const graphiql = config.nodeEnv !== 'production';
+  return helmet({ contentSecurityPolicy: graphiql ? false : undefined });
+}
+
+/**
+ * Requests a minute per verified token subject (RATE_LIMIT_PER_MINUTE) and, for requests without a
+ * valid token, per client address (RATE_LIMIT_ANONYMOUS_PER_MINUTE); each is also the burst. An
+ * invalid token counts against the address, so guessing tokens is throttled too. Over the limit the
+ * answer is HTTP 429 with `Retry-After` and a RATE_LIMITED error; token problems themselves are
+ * left to the GraphQL layer, which answers UNAUTHENTICATED.
+ */
+export function rateLimit(options: {
+  limits: Pick<Config['limits'], 'rateLimitPerMinute' | 'rateLimitAnonymousPerMinute'>;
+  verify: TokenVerifier;
+  now?: () => number;
+}): RequestHandler {
+  const { rateLimitPerMinute, rateLimitAnonymousPerMinute } = options.limits;
+  const principals =
+    rateLimitPerMinute > 0 ? new TokenBucketLimiter(rateLimitPerMinute, rateLimitPerMinute, options.now) : undefined;
+  const addresses =
+    rateLimitAnonymousPerMinute > 0
+      ? new TokenBucketLimiter(rateLimitAnonymousPerMinute, rateLimitAnonymousPerMinute, options.now)
+      : undefined;
+
+  const subjectOf = (header: string | undefined): string | undefined => {
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
+    if (!match) return undefined;
+    try {
+      return options.verify(match[1]!).subject;
+    } catch {
+      return undefined;
+    }
+  };
+
+  return (req, res, next) => {
+    if (req.method === 'OPTIONS') {
+      next(); // CORS preflights carry no token and do no work
+      return;
+    }
+    const subject = subjectOf(req.headers.authorization);
+    const limiter = subject !== undefined ? principals : addresses;
+    if (!limiter) {
+      next();
+      return;
+    }
+    const key = subject !== undefined ? `sub:${subject}` : `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+    const outcome = limiter.take(key);
+    res.setHeader('ratelimit-limit', String(limiter.capacity));
+    res.setHeader('ratelimit-remaining', String(outcome.remaining));
+    if (outcome.allowed) {
+      next();
+      return;
+    }
+    res.setHeader('retry-after', String(outcome.retryAfterSeconds));
+    sendError(
+      res,
+      429,
+      'RATE_LIMITED',
+      `Too many requests ${subject !== undefined ? 'for this token subject' : 'from this address'}; retry in ${outcome.retryAfterSeconds} s`,
+      { retryAfterSeconds: outcome.retryAfterSeconds },
+    );
+  };
+}
+
+/** Unknown paths: a JSON 404 instead of express's HTML page. */
+export const jsonNotFound: RequestHandler = (req, res) => {
+  sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${req.path}; GraphQL is at /graphql`);
+};
+
+/**
+ * The last express handler: client faults (a malformed URL, a bad header) keep their 4xx status,
+ * anything else is logged with an errorId and answered without a stack trace, never express's HTML.
+ */
+export function jsonErrors(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = Number((error as { status?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode);
+    if (status >= 400 && status < 500) {
+      sendError(res, status, status === 413 ? 'REQUEST_ENTITY_TOO_LARGE' : 'BAD_REQUEST', 'Bad request');
+      return;
+    }
+    const errorId = randomUUID();
+    (req.log ?? logger).error({ err: error, errorId }, 'unexpected error in an HTTP request');
+    sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error. Quote the errorId to the operators.', { errorId });
+  };
+}
