@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { createTokenVerifier } from '../../src/auth/jwt.ts';
+
+const run = promisify(execFile);
+const BIN = new URL('../../src/cli/envcredit.mjs', import.meta.url).pathname;
+const SECRET = 'cli-test-secret-0123456789-0123456789-abc';
+
+async function envcredit(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, JWT_SECRET: SECRET, ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the envcredit command', () => {
+  it('mints a development token the service accepts', async () => {
+    const { code, stdout } = await envcredit(['token', '--role', 'bureau_officer', '--org', 'linjiang-eeb', '--ttl', '30m']);
+    expect(code).toBe(0);
+    const verify = createTokenVerifier({ jwt: { secret: SECRET, publicKey: undefined, issuer: 'envcredit', audience: 'envcredit' } });
+    expect(verify(stdout.trim())).toMatchObject({ role: 'bureau_officer', org: 'linjiang-eeb' });
+  });
+
+  it('refuses an enterprise token without a valid credit code', async () => {
+    expect((await envcredit(['token', '--role', 'enterprise'])).stderr).toMatch(/--credit-code/);
+    const bad = await envcredit(['token', '--role', 'enterprise', '--credit-code', '91310110666007217A']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/check character/);
+  });
+
+  it('rules check names the file, line and what was expected for a broken rule file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'envcredit-cli-rules-'));
+    mkdirSync(join(dir, 'linjiang'));
+    const shipped = readFileSync(new URL('../../rules/linjiang/2025.1.yaml', import.meta.url), 'utf8');
+    writeFileSync(join(dir, 'linjiang', '2025.1.yaml'), shipped.replace('{ level: BLUE, min_score: 80,', '{ level: BLUE, min_score: 95,'));
+    const { code, stderr } = await envcredit(['rules', 'check'], { RULES_DIR: dir });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/2025\.1\.yaml:\d+/);
+    expect(stderr).toMatch(/levels/);
+  });
+
+  it('rules test runs every case of the shipped rule files', async () => {
+    const { code, stdout } = await envcredit(['rules', 'test']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\d+ passed, 0 failed$/m);
+  });
+});
