@@ -3,9 +3,11 @@ import type { Db } from '../db/database.ts';
 import { evidencePayloadRefs, evidenceRecordedHooks } from '../evidence/evidence-schema.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import { evidenceRef } from '../evidence/ids.ts';
+import { recordRatingProposals } from '../registers/store.ts';
+import { evidenceStandingAt } from '../registers/standing.ts';
 import type { Context } from '../graphql/context.ts';
 import { builder } from '../graphql/builder.ts';
-import type { CompiledRuleSet } from '../rules/index.ts';
+import type { CompiledRuleSet, Rating } from '../rules/index.ts';
 import { effectiveRatingsAt, effectTriggeredBy } from './effect-store.ts';
 import { parsePeriod } from './period.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
@@ -14,7 +16,8 @@ import { appendRunEvent, createRun, insertRatings } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
 
 /**
- * Dynamic adjustment (动态调整): a violation that hits a one-vote veto changes the enterprise's
+ * Dynamic adjustment (动态调整): a violation that hits a one-vote veto, or moves points in an
+ * indicator the rule file marks `dynamic`, changes the enterprise's
  * rating at once, without waiting for the next annual run. The re-rating covers the twelve months
  * ending with the decision's month, under the rule version in force on the decision date, and takes
  * effect immediately, linked to the violation that triggered it.
@@ -31,10 +34,10 @@ export async function applyDynamicAdjustment(context: Context, violation: { id: 
     return;
   }
   const period = parsePeriod(decidedOn.slice(0, 7));
-  const evidence = (await loadEvidenceSets(context.db, [code], { knownAt: now })).get(code)!;
+  const evidence = (await loadEvidenceSets(context.db, [code], { knownAt: now, standing: await evidenceStandingAt(context.db, [code], now) })).get(code)!;
   const { rating, row } = rateEnterprise(rules, evidence, period);
-  const vetoes = rating.vetoes.filter((v) => v.evidence.includes(ref));
-  if (vetoes.length === 0) return;
+  const triggers = dynamicTriggers(rules, rating, ref);
+  if (triggers.length === 0) return;
   const actor = context.principal ? `dynamic-adjustment (recorded by ${context.principal.subject})` : 'dynamic-adjustment';
   await pinRuleVersion(context.db, rules, actor);
   await context.db.transaction().execute(async (trx) => {
@@ -54,13 +57,27 @@ export async function applyDynamicAdjustment(context: Context, violation: { id: 
     });
     await insertRatings(trx as Db, [{ ...row, runId, evidenceKnownAt: now }]);
     const stored = await trx.selectFrom('ratings').select('id').where('run_id', '=', runId).executeTakeFirstOrThrow();
-    await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger: ref, vetoes: vetoes.map((v) => v.id) });
+    await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger: ref, triggers });
     await trx
       .insertInto('rating_effects')
       .values({ credit_code: code, rating_id: stored.id, effective_from: now, cause: 'DYNAMIC_ADJUSTMENT', trigger_evidence: ref, decided_by: actor })
       .execute();
+    await recordRatingProposals(trx as Db, { ratingIds: [Number(stored.id)] }, actor, now);
     await appendRunEvent(trx as Db, runId, 'PUBLISHED', actor, { published: 1, effectiveFrom: now.toISOString(), cause: 'DYNAMIC_ADJUSTMENT' });
   });
+}
+
+/** What makes this record act at once: a veto it hits, or an indicator marked `dynamic` it moves. */
+function dynamicTriggers(rules: CompiledRuleSet, rating: Rating, ref: string): string[] {
+  const dynamicIndicators = new Set(
+    [...rules.file.categories.flatMap((c) => c.indicators), ...rules.file.bonuses.indicators].filter((i) => i.dynamic).map((i) => i.id),
+  );
+  const vetoes = rating.vetoes.filter((v) => v.evidence.includes(ref)).map((v) => v.id);
+  const indicators = rating.categories
+    .flatMap((c) => c.indicators)
+    .filter((i) => dynamicIndicators.has(i.id) && i.changes.some((change) => change.evidence.includes(ref)))
+    .map((i) => i.id);
+  return [...vetoes, ...indicators];
 }
 
 /** The set the enterprise is rated under (its current rating's, else the default), in force on the date. */
@@ -78,7 +95,7 @@ builder.objectField(evidencePayloadRefs.get('violation')!, 'dynamicAdjustment', 
   t.field({
     type: EffectiveRatingRef,
     nullable: true,
-    description: 'Set when this violation hit a one-vote veto and re-rated the enterprise at once.',
+    description: 'Set when this violation hit a one-vote veto (or a dynamic indicator) and re-rated the enterprise at once.',
     resolve: async (payload, _args, context) => (await effectTriggeredBy(context.db, evidenceRef('violation', Number(payload.row.id)))) ?? null,
   }),
 );

@@ -6,6 +6,7 @@ import { parseEvidenceRef } from '../evidence/ids.ts';
 import { InputCheck, requireCreditCode } from '../evidence/validate.ts';
 import { builder } from '../graphql/builder.ts';
 import type { Context } from '../graphql/context.ts';
+import { requestLoader } from '../graphql/loaders.ts';
 import { readPage, toConnection } from '../graphql/pagination.ts';
 import { CreditLevel } from '../rules/rules-schema.ts';
 import { movers, scoreShift, transitionMatrix, verifyRun, type Mover } from './analysis.ts';
@@ -122,7 +123,7 @@ export const RatingRunRef = builder.objectRef<RunRow>('RatingRun').implement({
       nullable: true,
       resolve: async (r, _a, ctx) => ((await runDetail(ctx, r.id, 'PUBLICITY')).endsAt as string | undefined) ?? null,
     }),
-    history: t.field({ type: [RunEventRef], authScopes: { bureau: true }, resolve: (r, _a, ctx) => runHistory(ctx.db, r.id) as never }),
+    history: t.field({ type: [RunEventRef], authScopes: { bureau: true }, resolve: (r, _a, ctx) => runEvents(ctx, r.id) as never }),
     ratings: t.field({
       type: RunRatingConnection,
       args: { first: t.arg.int(), after: t.arg.string() },
@@ -134,9 +135,15 @@ export const RatingRunRef = builder.objectRef<RunRow>('RatingRun').implement({
   }),
 });
 
+/** A run's events, loaded once per request however many fields read them. */
+function runEvents(context: Context, runId: number) {
+  return requestLoader<number, Awaited<ReturnType<typeof runHistory>>>(context, 'run-events', (ids) =>
+    Promise.all(ids.map((id) => runHistory(context.db, id))),
+  ).load(runId);
+}
+
 async function runDetail(context: Context, runId: number, status: RunStatus): Promise<Record<string, unknown>> {
-  const events = await runHistory(context.db, runId);
-  const event = events.filter((e) => e.status === status).at(-1);
+  const event = (await runEvents(context, runId)).filter((e) => e.status === status).at(-1);
   return (event?.detail ?? {}) as Record<string, unknown>;
 }
 

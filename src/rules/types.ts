@@ -73,6 +73,8 @@ interface IndicatorBase {
   /** Most points this indicator can move (its weight in a base-100 design); absent means no cap. */
   points?: number;
   weight_percent?: number;
+  /** A new record that moves points here re-rates the enterprise at once (dynamic adjustment), as a veto does. */
+  dynamic?: boolean;
 }
 
 export interface PerRecordIndicator extends IndicatorBase {

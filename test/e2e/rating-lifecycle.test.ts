@@ -247,6 +247,25 @@ describe('publicity, objection, publication', () => {
     expect(history.enterprise.ratings.edges.map((e: any) => e.node.cause)).toEqual(['DYNAMIC_ADJUSTMENT', 'PUBLICATION']);
   });
 
+  it('a violation in an indicator the rule file marks dynamic (a general incident) re-rates at once too', async () => {
+    const other = (await sql<{ code: string }>`select trim(credit_code) as code from enterprises where credit_code <> ${objector} order by credit_code desc limit 1`.execute(server.database.db)).rows[0]!.code;
+    const recorded = await server.client(officer).request<any>(
+      gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { dynamicAdjustment { cause rating { vetoes { id } categories { indicators { id changes { evidence } } } } } record { id } } }`,
+      {
+        input: {
+          creditCode: other, source: 'incident-register', sourceId: `INC-${other}`, decisionNumber: '临环罚〔2026〕101号',
+          decidedOn: server.clock.now().toISOString().slice(0, 10), violationType: 'ENVIRONMENTAL_INCIDENT', incidentSeverity: 'GENERAL',
+          legalBasis: '《突发环境事件应急管理办法》', fineCny: 20000,
+        },
+      },
+    );
+    const adjustment = recorded.recordViolation.dynamicAdjustment;
+    expect(adjustment.cause).toBe('DYNAMIC_ADJUSTMENT');
+    expect(adjustment.rating.vetoes).toEqual([]);
+    const incident = adjustment.rating.categories.flatMap((c: any) => c.indicators).find((i: any) => i.id === 'E2_GENERAL_INCIDENT');
+    expect(incident.changes.flatMap((c: any) => c.evidence)).toContain(recorded.recordViolation.record.id);
+  });
+
   it('an ordinary violation does not re-rate at once', async () => {
     const other = (await sql<{ code: string }>`select trim(credit_code) as code from enterprises where credit_code <> ${objector} order by credit_code limit 1`.execute(server.database.db)).rows[0]!.code;
     const recorded = await server.client(officer).request<any>(
