@@ -1,20 +1,13 @@
 import { Kind } from 'graphql';
 import { appError } from '../errors.ts';
+import { isIsoDate } from '../rules/dates.ts';
 import { builder } from './builder.ts';
 
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a real calendar date written YYYY-MM-DD (rejects 2025-02-30). */
-export function isCalendarDate(value: string): boolean {
-  const match = DATE_PATTERN.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
+/** A real calendar date written YYYY-MM-DD (rejects 2025-02-30); the one definition lives with the date arithmetic. */
+export { isIsoDate as isCalendarDate } from '../rules/dates.ts';
 
 function parseDate(value: unknown): string {
-  if (typeof value !== 'string' || !isCalendarDate(value)) {
+  if (typeof value !== 'string' || !isIsoDate(value)) {
     throw appError('VALIDATION_FAILED', `Date must be a calendar date written YYYY-MM-DD; got ${JSON.stringify(value)}`, {
       expected: 'YYYY-MM-DD',
     });
