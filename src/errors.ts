@@ -8,7 +8,9 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  /** Credit repair applied for before the listing's minimum term has passed (see `earliestDate`). */
+  | 'REPAIR_NOT_YET_POSSIBLE';
 
 export interface ErrorDetail {
   /** Path of the offending input, e.g. `input.decidedOn`. */

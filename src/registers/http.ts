@@ -1,0 +1,105 @@
+import { Router, type Response } from 'express';
+import type { Clock } from '../clock.ts';
+import type { Db, RegisterKind } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import { allRegisterEntriesAt, type RegisterEntry } from './read.ts';
+
+/**
+ * Publication exports of the registers (for the city's credit platform and for Excel):
+ *   GET /registers/blacklist.csv | blacklist.json | leaders.csv | leaders.json [?asOf=ISO-8601]
+ * UTF-8; CSV starts with a BOM and a header row. Entries are read a page at a time and streamed,
+ * so an export of any size holds one page in memory.
+ */
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
+}
+
+/** `asOf` as an instant: an ISO date-time with offset, or a date (its end, 23:59:59.999 UTC). */
+export function parseAsOf(value: unknown, now: Date): Date | null {
+  if (value === undefined) return now;
+  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return null;
+  const date = value.length === 10 ? new Date(`${value}T23:59:59.999Z`) : new Date(value);
+  return Number.isNaN(date.getTime()) || (value.length === 10 && date.toISOString().slice(0, 10) !== value) ? null : date;
+}
+
+const COLUMNS: Record<RegisterKind, { header: string; value: (e: RegisterEntry) => string | null }[]> = {
+  BLACKLIST: [
+    { header: 'credit_code', value: (e) => e.creditCode },
+    { header: 'enterprise_name', value: (e) => e.enterpriseName },
+    { header: 'cause_code', value: (e) => e.causeCode },
+    { header: 'cause', value: (e) => e.cause },
+    { header: 'listed_since', value: (e) => e.listedSince.toISOString() },
+    { header: 'earliest_removal', value: (e) => e.earliestRemoval },
+  ],
+  LEADER: [
+    { header: 'credit_code', value: (e) => e.creditCode },
+    { header: 'enterprise_name', value: (e) => e.enterpriseName },
+    { header: 'cause_code', value: (e) => e.causeCode },
+    { header: 'cause', value: (e) => e.cause },
+    { header: 'listed_since', value: (e) => e.listedSince.toISOString() },
+    { header: 'term_end', value: (e) => e.termEnd },
+  ],
+};
+
+/** RFC 4180 quoting; a leading = + - @ is neutralised so a spreadsheet never runs a cell as a formula. */
+export function csvCell(value: string | null): string {
+  if (value === null) return '';
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+const jsonEntry = (register: RegisterKind, e: RegisterEntry) => ({
+  creditCode: e.creditCode,
+  enterpriseName: e.enterpriseName,
+  causeCode: e.causeCode,
+  cause: e.cause,
+  listedSince: e.listedSince.toISOString(),
+  ...(register === 'BLACKLIST' ? { earliestRemoval: e.earliestRemoval } : { termEnd: e.termEnd }),
+});
+
+export function registersRouter({ db, clock, logger }: { db: Db; clock: Clock; logger: Logger }): Router {
+  const router = Router();
+  const routes: [string, RegisterKind, 'csv' | 'json'][] = [
+    ['/blacklist.csv', 'BLACKLIST', 'csv'],
+    ['/blacklist.json', 'BLACKLIST', 'json'],
+    ['/leaders.csv', 'LEADER', 'csv'],
+    ['/leaders.json', 'LEADER', 'json'],
+  ];
+  for (const [path, register, format] of routes) {
+    router.get(path, async (req, res) => {
+      const asOf = parseAsOf(req.query.asOf, clock.now());
+      if (!asOf) {
+        sendError(res, 400, 'VALIDATION_FAILED', `asOf: ${JSON.stringify(req.query.asOf)} is not an ISO 8601 date or date-time`, {
+          field: 'asOf',
+          expected: 'YYYY-MM-DD or an ISO 8601 date-time with offset, e.g. 2026-01-31T00:00:00Z',
+        });
+        return;
+      }
+      const name = `${register === 'BLACKLIST' ? 'blacklist' : 'leaders'}-${asOf.toISOString().slice(0, 10)}.${format}`;
+      res.setHeader('content-disposition', `attachment; filename="${name}"`);
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('x-registers-as-of', asOf.toISOString());
+      res.status(200).type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+      try {
+        const columns = COLUMNS[register];
+        let first = true;
+        if (format === 'csv') res.write(`\uFEFF${columns.map((c) => c.header).join(',')}\r\n`);
+        else res.write(`{"register":"${register}","asOf":"${asOf.toISOString()}","entries":[`);
+        for await (const entry of allRegisterEntriesAt(db, register, asOf)) {
+          const chunk = format === 'csv' ? `${columns.map((c) => csvCell(c.value(entry))).join(',')}\r\n` : `${first ? '' : ','}${JSON.stringify(jsonEntry(register, entry))}`;
+          first = false;
+          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+        }
+        res.end(format === 'csv' ? '' : ']}');
+      } catch (error) {
+        (req.log ?? logger).error({ err: error }, 'register export failed');
+        // Headers are sent: cut the response so a client never takes a truncated file for a whole one.
+        res.destroy(error as Error);
+      }
+    });
+  }
+  return router;
+}

@@ -1,0 +1,199 @@
+import { gql } from 'graphql-request';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { addMonths } from '../../src/rules/dates.ts';
+import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject: 'officer-1' };
+const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
+const CODE = withCheckCharacter('91220681MA5000001');
+const OTHER = withCheckCharacter('91220681MA5000002');
+const self = { role: 'enterprise' as const, subject: 'e-1', creditCode: CODE };
+const otherEnterprise = { role: 'enterprise' as const, subject: 'e-2', creditCode: OTHER };
+const DAY = 86_400_000;
+
+const BLACKLIST = gql`query($asOf: DateTime, $first: Int, $after: String) {
+  blacklist(asOf: $asOf, first: $first, after: $after) { edges { cursor node { creditCode enterpriseName causeCode cause listedSince earliestRemoval } } pageInfo { hasNextPage endCursor } }
+}`;
+const LEADERS = gql`query($asOf: DateTime) { leaders(asOf: $asOf) { edges { node { creditCode enterpriseName causeCode termEnd listedSince } } } }`;
+const APPLY = gql`mutation($input: ApplyForCreditRepairInput!) { applyForCreditRepair(input: $input) { id status creditCode evidenceIds appliedBy } }`;
+const DECIDE = gql`mutation($input: DecideCreditRepairInput!) { decideCreditRepair(input: $input) { id status decisionReason } }`;
+const HISTORY = gql`query($c: String!) { enterprise(creditCode: $c) {
+  blacklistHistory { edges { node { event causeCode evidenceIds ruleSetId ruleVersion ruleHash sourceRatingId repairApplicationId decidedBy earliestRemoval } } }
+  leaderHistory { edges { node { event causeCode termEnd } } }
+} }`;
+
+let listedAt: Date;
+let violationRef: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ LOG_LEVEL: 'error' });
+  for (const [code, name] of [[CODE, '临江市红旗化工有限公司'], [OTHER, '临江市清源纸业有限公司']] as const) {
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name, region: '大湖街道', industry: 'C26', keyDischargeUnit: true },
+    });
+  }
+}, 60_000);
+
+afterAll(() => server?.stop());
+
+describe('the leader register and the blacklist', () => {
+  it('a bureau_admin lists a leader by decision; officers and enterprises may not', async () => {
+    const input = { creditCode: CODE, action: 'LIST', causeCode: 'LEADER_DECISION', cause: '清洁生产国际先进水平，连续两年无违法', evidenceIds: ['audit:1'] };
+    const M = gql`mutation($input: LeaderDecisionInput!) { decideLeader(input: $input) { event termEnd decidedBy } }`;
+    expect((await graphqlError(server.client(officer).request(M, { input }))).extensions.code).toBe('FORBIDDEN');
+    expect((await graphqlError(server.client(self).request(M, { input }))).extensions.code).toBe('FORBIDDEN');
+    const result = await server.client(admin).request<any>(M, { input });
+    const today = server.clock.now().toISOString().slice(0, 10);
+    expect(result.decideLeader).toEqual([{ event: 'LISTED', termEnd: addMonths(today, 36), decidedBy: 'bureau_admin:linjiang-eeb:admin-1' }]);
+    const leaders = await server.client().request<any>(LEADERS);
+    expect(leaders.leaders.edges.map((e: any) => e.node)).toMatchObject([{ creditCode: CODE, enterpriseName: '临江市红旗化工有限公司', causeCode: 'LEADER_DECISION', termEnd: addMonths(today, 36) }]);
+  });
+
+  it('a falsified-data violation re-rates at once: the rule lists it automatically and the leadership is revoked', async () => {
+    server.clock.advance(DAY);
+    const today = server.clock.now().toISOString().slice(0, 10);
+    const recorded = await server.client(officer).request<any>(
+      gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`,
+      {
+        input: {
+          creditCode: CODE, source: 'penalty-register', sourceId: 'FALSIFIED-1', decisionNumber: '临环罚〔2026〕7号', decidedOn: today,
+          violationType: 'FALSIFIED_MONITORING_DATA', legalBasis: '《中华人民共和国大气污染防治法》第一百零八条', fineCny: 200000, measures: ['CORRECTION_ORDER'],
+        },
+      },
+    );
+    expect(recorded.recordViolation.dynamicAdjustment.level).toBe('BLACK');
+    violationRef = recorded.recordViolation.record.id;
+    listedAt = server.clock.now();
+
+    const list = await server.client().request<any>(BLACKLIST);
+    expect(list.blacklist.edges.map((e: any) => e.node)).toEqual([
+      expect.objectContaining({ creditCode: CODE, enterpriseName: '临江市红旗化工有限公司', causeCode: 'BL_SERIOUS_DISHONESTY', earliestRemoval: addMonths(today, 12) }),
+    ]);
+    expect(list.blacklist.edges[0].node.cause).toMatch(/dishonesty/);
+    expect((await server.client().request<any>(LEADERS)).leaders.edges).toEqual([]);
+    // Yesterday he was a leader and not blacklisted.
+    const yesterday = new Date(listedAt.getTime() - DAY / 2).toISOString();
+    expect((await server.client().request<any>(LEADERS, { asOf: yesterday })).leaders.edges).toHaveLength(1);
+    expect((await server.client().request<any>(BLACKLIST, { asOf: yesterday })).blacklist.edges).toEqual([]);
+
+    const history = (await server.client(self).request<any>(HISTORY, { c: CODE })).enterprise;
+    const listed = history.blacklistHistory.edges.map((e: any) => e.node);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ event: 'LISTED', causeCode: 'BL_SERIOUS_DISHONESTY', ruleSetId: 'linjiang', ruleVersion: '2025.1', evidenceIds: [violationRef] });
+    expect(listed[0].ruleHash).toMatch(/^sha256:/);
+    expect(listed[0].sourceRatingId).toMatch(/^rating:\d+$/);
+    expect(history.leaderHistory.edges.map((e: any) => e.node.event)).toEqual(['LISTED', 'REVOKED']);
+
+    const proposals = await server.client(officer).request<any>(gql`query($c: String) { registerProposals(creditCode: $c) { edges { node { register action causeCode automatic status } } } }`, { c: CODE });
+    expect(proposals.registerProposals.edges.map((e: any) => e.node)).toEqual(
+      expect.arrayContaining([
+        { register: 'BLACKLIST', action: 'LIST', causeCode: 'BL_SERIOUS_DISHONESTY', automatic: true, status: 'APPLIED' },
+        { register: 'BLACKLIST', action: 'LIST', causeCode: 'BL_BLACK_LEVEL', automatic: true, status: 'APPLIED' },
+      ]),
+    );
+  });
+
+  it('histories are for the bureau and the enterprise itself only', async () => {
+    expect((await graphqlError(server.client().request(HISTORY, { c: CODE }))).extensions.code).toBe('UNAUTHENTICATED');
+    expect((await graphqlError(server.client(otherEnterprise).request(HISTORY, { c: CODE }))).extensions.code).toBe('FORBIDDEN');
+    expect((await graphqlError(server.client({ role: 'bank', org: 'bank-1', subject: 'b' }).request(HISTORY, { c: CODE }))).extensions.code).toBe('FORBIDDEN');
+    await expect(server.client(officer).request(HISTORY, { c: CODE })).resolves.toBeTruthy();
+  });
+
+  it('refuses a repair application before the minimum term, giving the date it becomes possible', async () => {
+    const input = { creditCode: CODE, statement: '已完成整改，在线监测设备已更换并验收', evidenceIds: ['doc:rectification-report-1'] };
+    const early = await graphqlError(server.client(self).request(APPLY, { input }));
+    const expected = addMonths(listedAt.toISOString().slice(0, 10), 12);
+    expect(early.extensions).toMatchObject({ code: 'REPAIR_NOT_YET_POSSIBLE', earliestDate: expected, field: 'input.creditCode' });
+    expect(early.message).toContain(expected);
+    expect((await graphqlError(server.client(otherEnterprise).request(APPLY, { input }))).extensions.code).toBe('FORBIDDEN');
+    expect((await graphqlError(server.client().request(APPLY, { input }))).extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  let approvedAt: Date;
+  it('a later application is approved by a bureau_admin: the entry leaves the list but stays in the past one', async () => {
+    server.clock.advance(366 * DAY);
+    const applied = (await server.client(self).request<any>(APPLY, {
+      input: { creditCode: CODE, statement: '已完成整改，在线监测设备已更换并验收', evidenceIds: ['doc:rectification-report-1', violationRef] },
+    })).applyForCreditRepair;
+    expect(applied).toMatchObject({ status: 'OPEN', creditCode: CODE, appliedBy: 'enterprise:e-1' });
+    const again = await graphqlError(server.client(officer).request(APPLY, { input: { creditCode: CODE, statement: '代为申请' } }));
+    expect(again.extensions.code).toBe('CONFLICT');
+
+    const decision = { applicationId: applied.id, approve: true, reason: '整改到位，公示期满，同意修复' };
+    expect((await graphqlError(server.client(officer).request(DECIDE, { input: decision }))).extensions.code).toBe('FORBIDDEN');
+    expect((await graphqlError(server.client(self).request(DECIDE, { input: decision }))).extensions.code).toBe('FORBIDDEN');
+    const before = new Date(server.clock.now().getTime() - 60_000);
+    server.clock.advance(1000);
+    approvedAt = server.clock.now();
+    const decided = await server.client(admin).request<any>(DECIDE, { input: decision });
+    expect(decided.decideCreditRepair).toMatchObject({ status: 'APPROVED', decisionReason: decision.reason });
+    expect((await graphqlError(server.client(admin).request(DECIDE, { input: decision }))).extensions.code).toBe('CONFLICT');
+
+    expect((await server.client().request<any>(BLACKLIST)).blacklist.edges).toEqual([]);
+    const past = await server.client().request<any>(BLACKLIST, { asOf: before.toISOString() });
+    expect(past.blacklist.edges.map((e: any) => e.node.creditCode)).toEqual([CODE]);
+    const history = (await server.client(officer).request<any>(HISTORY, { c: CODE })).enterprise.blacklistHistory.edges.map((e: any) => e.node);
+    expect(history.map((e: any) => [e.event, e.causeCode])).toEqual([['LISTED', 'BL_SERIOUS_DISHONESTY'], ['REMOVED', 'CREDIT_REPAIR']]);
+    expect(history[1].repairApplicationId).toBe(applied.id);
+  });
+
+  it('exports the registers as CSV and JSON, now or as of an instant', async () => {
+    const base = server.service.url;
+    const pastAt = new Date(approvedAt.getTime() - 60_000).toISOString();
+    const csv = await fetch(`${base}/registers/blacklist.csv?asOf=${encodeURIComponent(pastAt)}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv; charset=utf-8/);
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = new TextDecoder().decode(bytes.slice(3)).trim().split('\r\n');
+    expect(lines[0]).toBe('credit_code,enterprise_name,cause_code,cause,listed_since,earliest_removal');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`${CODE},临江市红旗化工有限公司,BL_SERIOUS_DISHONESTY,`);
+
+    const json = await (await fetch(`${base}/registers/blacklist.json?asOf=${encodeURIComponent(pastAt)}`)).json();
+    expect(json).toMatchObject({ register: 'BLACKLIST', asOf: pastAt, entries: [{ creditCode: CODE, causeCode: 'BL_SERIOUS_DISHONESTY' }] });
+    const now = await (await fetch(`${base}/registers/blacklist.json`)).json();
+    expect(now.entries).toEqual([]);
+    const leaders = await fetch(`${base}/registers/leaders.csv`);
+    expect((await leaders.text()).replace('\uFEFF', '').trim()).toBe('credit_code,enterprise_name,cause_code,cause,listed_since,term_end');
+    expect((await (await fetch(`${base}/registers/leaders.json`)).json()).entries).toEqual([]);
+
+    const bad = await fetch(`${base}/registers/blacklist.csv?asOf=yesterday`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf' });
+  });
+
+  it('pages the public list with bounded page sizes', async () => {
+    await server.client(admin).request(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: OTHER, action: 'LIST', causeCode: 'BL_BLACK_LEVEL', cause: '评为严重失信', evidenceIds: [] },
+    });
+    await server.client(admin).request(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: CODE, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '拒不执行整改决定', minimumMonths: 6 },
+    });
+    const first = (await server.client().request<any>(BLACKLIST, { first: 1 })).blacklist;
+    expect(first.edges).toHaveLength(1);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (await server.client().request<any>(BLACKLIST, { first: 1, after: first.pageInfo.endCursor })).blacklist;
+    expect([first.edges[0].node.creditCode, second.edges[0].node.creditCode]).toEqual([CODE, OTHER].sort());
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect((await graphqlError(server.client().request(BLACKLIST, { first: 100_000 }))).extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'first' });
+    const missingTerm = await graphqlError(server.client(admin).request(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: OTHER, action: 'LIST', causeCode: 'SOMETHING_ELSE', cause: 'x' },
+    }));
+    expect(missingTerm.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.minimumMonths' });
+  });
+
+  it('the database refuses to change or delete a register event or a repair decision', async () => {
+    const db = server.database.db;
+    await expect(sql`update blacklist_events set cause = 'edited'`.execute(db)).rejects.toThrow(/history and cannot be changed/);
+    await expect(sql`delete from leader_events`.execute(db)).rejects.toThrow(/history and cannot be changed/);
+    await expect(sql`update repair_decisions set decision = 'REJECTED'`.execute(db)).rejects.toThrow(/history and cannot be changed/);
+    await expect(sql`truncate register_proposals cascade`.execute(db)).rejects.toThrow(/history and cannot be changed/);
+    const rows = await db.selectFrom('blacklist_events').select('cause').execute();
+    expect(rows.every((r) => r.cause !== 'edited')).toBe(true);
+  });
+});
