@@ -9,7 +9,7 @@ export class AuthenticationError extends Error {
 
 export type TokenVerifier = (token: string) => Principal;
 
-const CLOCK_TOLERANCE_SECONDS = 5;
+export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /**
  * Builds the verifier for `Authorization: Bearer` tokens. The algorithm list is fixed by the kind
@@ -18,7 +18,7 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export function createTokenVerifier(config: Pick<Config, 'jwt'>): TokenVerifier {
   const { secret, publicKey, issuer, audience } = config.jwt;
   const key = publicKey ?? secret;
-  if (!key) throw new Error('no token key configured (JWT_SECRET or JWT_PUBLIC_KEY)');
+  if (!key) throw new Error('no token key configured (JWT_SECRET or JWT_PUBLIC_KEY; for JWT_JWKS_URL use createRequestVerifier)');
   const algorithms: Algorithm[] = publicKey ? ['RS256', 'ES256'] : ['HS256'];
   return (token) => {
     let payload: string | JwtPayload;

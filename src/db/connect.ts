@@ -40,7 +40,8 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      // Short, so a request fails fast (SERVICE_UNAVAILABLE) rather than queueing while the database is unreachable.
+      connectionTimeoutMillis: 2_000,
       idleTimeoutMillis: 30_000,
     });
     // An idle client losing its server must not crash the process; the next checkout reconnects.

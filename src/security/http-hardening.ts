@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import type { TokenVerifier } from '../auth/jwt.ts';
+import type { RequestTokenVerifier } from '../auth/jwks.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { TokenBucketLimiter } from './token-bucket.ts';
@@ -30,7 +30,7 @@ export function securityHeaders(config: Pick<Config, 'nodeEnv'>): RequestHandler
  */
 export function rateLimit(options: {
   limits: Pick<Config['limits'], 'rateLimitPerMinute' | 'rateLimitAnonymousPerMinute'>;
-  verify: TokenVerifier;
+  verify: RequestTokenVerifier;
   now?: () => number;
 }): RequestHandler {
   const { rateLimitPerMinute, rateLimitAnonymousPerMinute } = options.limits;
@@ -41,22 +41,22 @@ export function rateLimit(options: {
       ? new TokenBucketLimiter(rateLimitAnonymousPerMinute, rateLimitAnonymousPerMinute, options.now)
       : undefined;
 
-  const subjectOf = (header: string | undefined): string | undefined => {
+  const subjectOf = async (header: string | undefined): Promise<string | undefined> => {
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
     if (!match) return undefined;
     try {
-      return options.verify(match[1]!).subject;
+      return (await options.verify(match[1]!)).subject;
     } catch {
       return undefined;
     }
   };
 
-  return (req, res, next) => {
+  return async (req, res, next) => {
     if (req.method === 'OPTIONS') {
       next(); // CORS preflights carry no token and do no work
       return;
     }
-    const subject = subjectOf(req.headers.authorization);
+    const subject = await subjectOf(req.headers.authorization);
     const limiter = subject !== undefined ? principals : addresses;
     if (!limiter) {
       next();
