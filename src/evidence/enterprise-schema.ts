@@ -6,6 +6,7 @@ import { requestLoader } from '../graphql/loaders.ts';
 import { readPage, toConnection } from '../graphql/pagination.ts';
 import { organisationCodeWarning } from './credit-code.ts';
 import { findEnterprise, findEnterprises, listEnterprises, registerEnterprise, reviseEnterprise, type EnterpriseDetails } from './enterprise-store.ts';
+import { checkEnterpriseInput } from './evidence-rules.ts';
 import { InputCheck, requireCreditCode } from './validate.ts';
 
 export const EnterpriseRef = builder.objectRef<EnterpriseRow>('Enterprise');
@@ -100,34 +101,12 @@ const EnterpriseDetailsFields = builder.inputType('EnterpriseInput', {
 
 type EnterpriseInput = typeof EnterpriseDetailsFields.$inferInput;
 
-const INDUSTRY_CODE = /^[A-T](\d{2}|\d{3}|\d{4})?$/;
-
 function readEnterpriseInput(input: EnterpriseInput): { code: string; details: EnterpriseDetails } {
   const code = requireCreditCode(input.creditCode, 'input.creditCode');
-  const industry = input.industry.trim().toUpperCase();
-  new InputCheck('input')
-    .text(input.name, 'name', { max: 200 })
-    .text(input.region, 'region', { max: 100 })
-    .require(INDUSTRY_CODE.test(industry), 'industry', `${JSON.stringify(input.industry)} is not a GB/T 4754 code`, 'a section letter A-T, optionally followed by 2-4 digits (C, C20, C2011)')
-    .text(input.legalRepresentative, 'legalRepresentative', { max: 100 })
-    .text(input.permitNumber, 'permitNumber', { max: 60 })
-    .notBefore(input.closedOn, input.registeredOn, 'closedOn', 'registeredOn')
-    .text(input.source, 'source', { max: 100 })
-    .text(input.sourceId, 'sourceId', { max: 200 })
-    .done();
-  return {
-    code,
-    details: {
-      name: input.name.trim(),
-      region: input.region.trim(),
-      industry,
-      legalRepresentative: input.legalRepresentative?.trim() || null,
-      keyDischargeUnit: input.keyDischargeUnit ?? false,
-      permitNumber: input.permitNumber?.trim() || null,
-      registeredOn: input.registeredOn ?? null,
-      closedOn: input.closedOn ?? null,
-    },
-  };
+  const check = new InputCheck('input');
+  const details = checkEnterpriseInput(input, check);
+  check.done();
+  return { code, details };
 }
 
 const EnterprisePayload = builder.objectRef<{ enterprise: EnterpriseRow; created: boolean }>('EnterprisePayload').implement({

@@ -6,7 +6,8 @@ import type { Context } from '../graphql/context.ts';
 import { requestLoader } from '../graphql/loaders.ts';
 import { readPage, toConnection } from '../graphql/pagination.ts';
 import { bureauOrSelf, EnterpriseRef, loadEnterprise } from './enterprise-schema.ts';
-import { pageEvidenceByEnterprise, recordEvidence, withdrawEvidence, type EvidenceListRow, type EvidenceValues } from './evidence-store.ts';
+import { pageEvidenceByEnterprise, recordEvidence, withdrawEvidence, type EvidenceListRow } from './evidence-store.ts';
+import { checkProvenance, EVIDENCE_RULES } from './evidence-rules.ts';
 import { evidenceRef, parseEvidenceRef } from './ids.ts';
 import { InputCheck, requireCreditCode } from './validate.ts';
 import {
@@ -57,8 +58,6 @@ interface KindSpec {
   mutation: string;
   fields: (t: ObjectFieldBuilder<Types, Row>) => Record<string, any>;
   inputFields: (t: InputFieldBuilder<Types, 'InputObject'>) => Record<string, any>;
-  validate: (input: Input, check: InputCheck) => void;
-  toValues: (input: Input) => EvidenceValues;
 }
 
 const commonFields = (t: ObjectFieldBuilder<Types, Row>, kind: EvidenceKind) => ({
@@ -116,39 +115,6 @@ const KINDS: KindSpec[] = [
       rectifiedOn: t.field({ type: 'Date' }),
       description: t.string(),
     }),
-    validate: (input, check) => {
-      const measures: string[] = input.measures ?? [];
-      check
-        .text(input.decisionNumber, 'decisionNumber', { max: 100 })
-        .text(input.legalBasis, 'legalBasis', { max: 500 })
-        .text(input.description, 'description', { max: 4000 })
-        .amount(input.fineCny, 'fineCny')
-        .notBefore(input.rectifiedOn, input.decidedOn, 'rectifiedOn', 'decidedOn')
-        .require(new Set(measures).size === measures.length, 'measures', 'lists a measure twice')
-        .require(
-          (input.violationType === 'ENVIRONMENTAL_INCIDENT') === Boolean(input.incidentSeverity),
-          'incidentSeverity',
-          'is required for ENVIRONMENTAL_INCIDENT and only for it',
-          INCIDENT_SEVERITIES.join(' | '),
-        )
-        .require(!(measures.includes('FINE') && !(input.fineCny > 0)), 'fineCny', 'must be above 0 when measures include FINE');
-    },
-    toValues: (input) => {
-      const measures = new Set<string>(input.measures ?? []);
-      if (input.fineCny > 0) measures.add('FINE');
-      return {
-        decision_number: input.decisionNumber.trim(),
-        decided_on: input.decidedOn,
-        violation_type: input.violationType,
-        incident_severity: input.incidentSeverity ?? null,
-        legal_basis: input.legalBasis.trim(),
-        fine_cny: (input.fineCny ?? 0).toFixed(2),
-        // Canonical order, so the same decision re-sent with measures shuffled is still a replay.
-        measures: PENALTY_MEASURES.filter((m) => measures.has(m)),
-        rectified_on: input.rectifiedOn ?? null,
-        description: input.description?.trim() || null,
-      };
-    },
   },
   {
     kind: 'emission',
@@ -182,25 +148,6 @@ const KINDS: KindSpec[] = [
       unit: t.string({ required: true, description: `One of ${EMISSION_UNITS.join(', ')}.` }),
       monitoringSource: t.field({ type: MonitoringSource, required: true }),
     }),
-    validate: (input, check) => {
-      check
-        .notBefore(input.periodEnd, input.periodStart, 'periodEnd', 'periodStart')
-        .text(input.outletCode, 'outletCode', { max: 50 })
-        .text(input.pollutant, 'pollutant', { max: 50 })
-        .require(Number.isFinite(input.measuredValue) && input.measuredValue >= 0, 'measuredValue', 'must be a non-negative number')
-        .require(Number.isFinite(input.permittedLimit) && input.permittedLimit > 0, 'permittedLimit', 'must be above 0')
-        .require((EMISSION_UNITS as readonly string[]).includes(input.unit), 'unit', `unknown unit ${JSON.stringify(input.unit)}`, EMISSION_UNITS.join(' | '));
-    },
-    toValues: (input) => ({
-      period_start: input.periodStart,
-      period_end: input.periodEnd,
-      outlet_code: input.outletCode.trim(),
-      pollutant: input.pollutant.trim(),
-      measured_value: String(input.measuredValue),
-      permitted_limit: String(input.permittedLimit),
-      unit: input.unit,
-      monitoring_source: input.monitoringSource,
-    }),
   },
   {
     kind: 'audit',
@@ -222,20 +169,6 @@ const KINDS: KindSpec[] = [
       acceptedOn: t.field({ type: 'Date', description: 'Required when accepted.' }),
       auditor: t.string(),
     }),
-    validate: (input, check) => {
-      check
-        .require(!input.accepted || Boolean(input.acceptedOn), 'acceptedOn', 'is required when accepted is true')
-        .require(input.accepted || !input.acceptedOn, 'acceptedOn', 'must be empty when accepted is false')
-        .notBefore(input.acceptedOn, input.auditDate, 'acceptedOn', 'auditDate')
-        .text(input.auditor, 'auditor', { max: 200 });
-    },
-    toValues: (input) => ({
-      audit_date: input.auditDate,
-      level: input.level,
-      accepted: input.accepted,
-      accepted_on: input.acceptedOn ?? null,
-      auditor: input.auditor?.trim() || null,
-    }),
   },
   {
     kind: 'disclosure',
@@ -253,11 +186,6 @@ const KINDS: KindSpec[] = [
       status: t.field({ type: DisclosureStatus, required: true }),
       checkedOn: t.field({ type: 'Date', required: true }),
     }),
-    validate: (input, check) => {
-      check.require(Number.isInteger(input.year) && input.year >= 2000 && input.year <= 2100, 'year', 'must be a year from 2000 to 2100');
-      check.require(!input.checkedOn || Number(input.checkedOn.slice(0, 4)) >= input.year, 'checkedOn', 'cannot be before the year it checks');
-    },
-    toValues: (input) => ({ year: input.year, status: input.status, checked_on: input.checkedOn }),
   },
   {
     kind: 'complaint',
@@ -279,16 +207,6 @@ const KINDS: KindSpec[] = [
       substantiated: t.boolean({ required: true }),
       summary: t.string({ required: true }),
     }),
-    validate: (input, check) => {
-      check.notBefore(input.verifiedOn, input.receivedOn, 'verifiedOn', 'receivedOn').text(input.summary, 'summary', { max: 2000 });
-    },
-    toValues: (input) => ({
-      received_on: input.receivedOn,
-      verified_on: input.verifiedOn,
-      channel: input.channel,
-      substantiated: input.substantiated,
-      summary: input.summary.trim(),
-    }),
   },
   {
     kind: 'permitReport',
@@ -309,18 +227,6 @@ const KINDS: KindSpec[] = [
       dueOn: t.field({ type: 'Date', required: true }),
       submittedOn: t.field({ type: 'Date', description: 'Empty when the report was never submitted.' }),
       complete: t.boolean({ required: true }),
-    }),
-    validate: (input, check) => {
-      check
-        .notBefore(input.dueOn, input.periodEnd, 'dueOn', 'periodEnd')
-        .require(Boolean(input.submittedOn) || !input.complete, 'complete', 'cannot be true for a report never submitted');
-    },
-    toValues: (input) => ({
-      report_type: input.reportType,
-      period_end: input.periodEnd,
-      due_on: input.dueOn,
-      submitted_on: input.submittedOn ?? null,
-      complete: input.complete,
     }),
   },
 ];
@@ -380,12 +286,11 @@ for (const spec of KINDS) {
         const fields = args.input as Input;
         const creditCode = requireCreditCode(fields.creditCode, 'input.creditCode');
         const supersedes = fields.supersedesId ? parseEvidenceRef(String(fields.supersedesId), 'input.supersedesId', spec.kind) : null;
-        const check = new InputCheck('input')
-          .text(fields.source, 'source', { max: 100 })
-          .text(fields.sourceId, 'sourceId', { max: 200 })
+        const rules = EVIDENCE_RULES[spec.kind];
+        const check = checkProvenance(fields, new InputCheck('input'))
           .require(Boolean(supersedes) === Boolean(fields.correctionReason?.trim()), 'correctionReason', 'is required with supersedesId, and only with it')
           .text(fields.correctionReason, 'correctionReason', { max: 2000 });
-        spec.validate(fields, check);
+        rules.validate(fields, check);
         check.done();
         const stored = await recordEvidence(context.db, spec.kind, {
           creditCode,
@@ -394,7 +299,7 @@ for (const spec of KINDS) {
           recordedBy: actorName(context.principal!),
           supersedesId: supersedes?.id ?? null,
           correctionReason: fields.correctionReason?.trim() || null,
-          values: spec.toValues(fields),
+          values: rules.toValues(fields),
         });
         for (const hook of evidenceRecordedHooks) await hook(context, spec.kind, stored.row as Row);
         return stored as { row: Row; created: boolean };

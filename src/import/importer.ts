@@ -1,0 +1,379 @@
+import { once } from 'node:events';
+import { CompiledQuery } from 'kysely';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Db } from '../db/database.ts';
+import { importKindSpec, type CellValue, type ImportKindName, type ImportKindSpec } from './kinds.ts';
+import { ImportFileError, readRecords, type ImportFormat } from './read-records.ts';
+
+/**
+ * Bulk import of evidence and enterprises. One transaction per import:
+ *
+ *   1. every record is read (CSV or NDJSON), checked with the same rules as the GraphQL mutations
+ *      (src/evidence/evidence-rules.ts) and, if valid, streamed into a temporary staging table —
+ *      through COPY on PostgreSQL, multi-row INSERT on PGlite;
+ *   2. the staging rows are checked against the database: the enterprise must be registered, and a
+ *      source key (source + sourceId) already stored, or repeated in the file, with different
+ *      content is a conflict (a change to a recorded fact is a correction, not a re-import);
+ *   3. every remaining row is applied in one INSERT … ON CONFLICT DO NOTHING, so rows already
+ *      stored with the same content are skipped: importing the same file twice adds nothing.
+ *
+ * The staging table is `on commit drop` and everything happens inside the transaction, so a killed
+ * import (the connection goes away) leaves nothing behind; `dryRun` rolls back at the end, after
+ * computing the exact report.
+ */
+
+export interface ImportRejection {
+  line: number;
+  field: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  kind: ImportKindName;
+  format: ImportFormat;
+  dryRun: boolean;
+  /** Data records read (header and blank lines excluded). */
+  rows: number;
+  /** Records inserted (in a dry run: that would be inserted). */
+  applied: number;
+  /** Valid records already stored with the same content, or repeated identically in the file. */
+  unchanged: number;
+  /** Records refused (each has at least one entry in `rejections`). */
+  rejected: number;
+  /** Of the rejected records, those refused because their source key is stored with other content. */
+  conflicts: number;
+  /** Every problem, ordered by line. */
+  rejections: ImportRejection[];
+  /** For enterprises: enterprises newly registered. */
+  enterprisesCreated?: number;
+}
+
+export interface ImportOptions {
+  kind: ImportKindName;
+  format: ImportFormat;
+  /** Who is recorded as having recorded each row. */
+  actor: string;
+  dryRun?: boolean;
+  /** Refuse the import once this many data records were read (GraphQL bounds its imports). */
+  maxRows?: number;
+  onProgress?: (rowsRead: number) => void;
+  /** Test hook: called inside the transaction just before the apply statement. */
+  beforeApply?: () => Promise<void>;
+}
+
+/** Where the import runs: PostgreSQL through a pg pool (COPY), or any Kysely database (INSERT). */
+export type ImportTarget = { pool: pg.Pool } | { db: Db };
+
+export class ImportRowLimitError extends Error {
+  constructor(readonly maxRows: number) {
+    super(`the import has more than ${maxRows} records; split it or use the envcredit import command`);
+    this.name = 'ImportRowLimitError';
+  }
+}
+
+class DryRunRollback extends Error {}
+
+interface Session {
+  query(text: string, params?: readonly unknown[]): Promise<{ rows: any[]; rowCount: number }>;
+  /** Opens a writer into the staging table. */
+  stager(columns: readonly string[]): Stager;
+}
+
+interface Stager {
+  write(row: readonly CellValue[]): Promise<void> | void;
+  end(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// COPY text format
+
+export function copyText(value: CellValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number') return String(value);
+  const text = Array.isArray(value) ? arrayLiteral(value) : value;
+  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : text;
+}
+
+const arrayLiteral = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+class CopyStager implements Stager {
+  private buffer: string[] = [];
+  private size = 0;
+  private readonly stream: NodeJS.WritableStream & { on: any };
+  private readonly done: Promise<void>;
+
+  constructor(client: pg.PoolClient, columns: readonly string[]) {
+    this.stream = client.query(copyFrom(`copy import_staging (line, ${columns.join(', ')}) from stdin`)) as never;
+    this.done = new Promise((resolve, reject) => {
+      this.stream.on('finish', resolve);
+      this.stream.on('error', reject);
+    });
+    this.done.catch(() => {});
+  }
+
+  async write(row: readonly CellValue[]): Promise<void> {
+    const line = `${row.map(copyText).join('\t')}\n`;
+    this.buffer.push(line);
+    this.size += line.length;
+    if (this.size >= 1 << 16) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const chunk = this.buffer.join('');
+    this.buffer = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) await Promise.race([once(this.stream as never, 'drain'), this.done]);
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.stream.end();
+    await this.done;
+  }
+}
+
+/** Multi-row INSERT with bind parameters (PGlite, and the GraphQL path on any database). */
+class InsertStager implements Stager {
+  private rows: unknown[][] = [];
+  private readonly perStatement: number;
+
+  constructor(
+    private readonly session: Pick<Session, 'query'>,
+    private readonly columns: readonly string[],
+  ) {
+    this.perStatement = Math.max(1, Math.floor(30_000 / (columns.length + 1)));
+  }
+
+  async write(row: readonly CellValue[]): Promise<void> {
+    this.rows.push(row.map((v) => (Array.isArray(v) ? arrayLiteral(v) : v)));
+    if (this.rows.length >= this.perStatement) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.rows.length === 0) return;
+    const width = this.columns.length + 1;
+    const params: unknown[] = [];
+    const tuples = this.rows.map((row) => {
+      const at = params.length;
+      params.push(...row);
+      return `(${Array.from({ length: width }, (_, i) => `$${at + i + 1}`).join(', ')})`;
+    });
+    this.rows = [];
+    await this.session.query(`insert into import_staging (line, ${this.columns.join(', ')}) values ${tuples.join(', ')}`, params);
+  }
+
+  end(): Promise<void> {
+    return this.flush();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function inPgTransaction<T>(pool: pg.Pool, work: (session: Session) => Promise<T>, commit: boolean): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    const session: Session = {
+      query: async (text, params) => {
+        const result = await client.query(text, params as unknown[]);
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      },
+      stager: (columns) => new CopyStager(client, columns),
+    };
+    const result = await work(session);
+    await client.query(commit ? 'commit' : 'rollback');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function inKyselyTransaction<T>(db: Db, work: (session: Session) => Promise<T>, commit: boolean): Promise<T> {
+  let result: T | undefined;
+  try {
+    await db.transaction().execute(async (trx) => {
+      const session: Session = {
+        query: async (text, params = []) => {
+          const r = await trx.executeQuery(CompiledQuery.raw(text, [...params]));
+          return { rows: r.rows as any[], rowCount: Number(r.numAffectedRows ?? BigInt(r.rows.length)) };
+        },
+        stager: (columns) => new InsertStager(session, columns),
+      };
+      result = await work(session);
+      if (!commit) throw new DryRunRollback();
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) throw error;
+  }
+  return result as T;
+}
+
+/** Runs one import; see the module comment. Throws ImportFileError for a file it cannot read at all. */
+export async function runImport(target: ImportTarget, chunks: AsyncIterable<string>, options: ImportOptions): Promise<ImportReport> {
+  const spec = importKindSpec(options.kind);
+  const work = (session: Session) => importInSession(session, spec, chunks, options);
+  const commit = !options.dryRun;
+  return 'pool' in target ? inPgTransaction(target.pool, work, commit) : inKyselyTransaction(target.db, work, commit);
+}
+
+async function importInSession(session: Session, spec: ImportKindSpec, chunks: AsyncIterable<string>, options: ImportOptions): Promise<ImportReport> {
+  const rejections: ImportRejection[] = [];
+  const rejectedLines = new Set<number>();
+  const reject = (line: number, field: string, reason: string) => {
+    rejections.push({ line, field, reason });
+    rejectedLines.add(line);
+  };
+
+  await session.query(
+    `create temp table import_staging on commit drop as select 0::integer as line, ${spec.columns.join(', ')} from ${spec.table} with no data`,
+  );
+  const known = new Set(spec.fields.map((f) => f.name));
+  const required = spec.fields.filter((f) => f.required).map((f) => f.name);
+  const stager = session.stager(spec.columns);
+  let rows = 0;
+  let staged = 0;
+  try {
+    for await (const item of readRecords(options.format, chunks)) {
+      if (!item.ok) {
+        rows++;
+        reject(item.problem.line, item.problem.field, item.problem.reason);
+        continue;
+      }
+      const { line, values } = item.record;
+      if (line === 0) {
+        const header = values.__header as string[];
+        const unknown = header.filter((h) => !known.has(h));
+        const missing = required.filter((r) => !header.includes(r));
+        if (unknown.length || missing.length) {
+          throw new ImportFileError(
+            [
+              unknown.length ? `unknown column(s) ${unknown.join(', ')}` : '',
+              missing.length ? `missing required column(s) ${missing.join(', ')}` : '',
+            ].filter(Boolean).join('; ') + ` for ${spec.name}; the columns are ${spec.fields.map((f) => f.name + (f.required ? '' : '?')).join(', ')} (see docs/IMPORT.md)`,
+          );
+        }
+        continue;
+      }
+      rows++;
+      if (options.maxRows !== undefined && rows > options.maxRows) throw new ImportRowLimitError(options.maxRows);
+      if (rows % 5000 === 0) options.onProgress?.(rows);
+      for (const key of Object.keys(values)) if (!known.has(key)) reject(line, key, 'is not a column of this kind');
+      const prepared = spec.prepare(values);
+      if (!prepared.ok) {
+        for (const p of prepared.problems) reject(line, p.field, p.expected ? `${p.message} (expected ${p.expected})` : p.message);
+        continue;
+      }
+      if (rejectedLines.has(line)) continue;
+      await stager.write([line, ...prepared.values]);
+      staged++;
+    }
+  } catch (error) {
+    await stager.end().catch(() => {}); // the transaction rolls back anyway; report the first error
+    throw error;
+  }
+  await stager.end();
+  options.onProgress?.(rows);
+
+  let conflicts = 0;
+  let applied = 0;
+  let enterprisesCreated: number | undefined;
+  if (staged > 0) {
+    await session.query('analyze import_staging');
+    await session.query('create temp table import_refused (line integer not null, field text not null, reason text not null, conflict boolean not null) on commit drop');
+    await session.query(`lock table ${spec.table} in share row exclusive mode`);
+    const s = (c: string) => `s.${c}`;
+    const t = (c: string) => `t.${c}`;
+    const content = spec.contentColumns;
+    const sameContent = (a: (c: string) => string, b: (c: string) => string) => `(${content.map(a).join(', ')}) is not distinct from (${content.map(b).join(', ')})`;
+
+    if (spec.evidenceKind) {
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select s.line, 'creditCode', 'enterprise ' || s.credit_code || ' is not registered', false
+        from import_staging s where not exists (select 1 from enterprises e where e.credit_code = s.credit_code)`);
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select s.line, 'sourceId',
+          'source ' || s.source || '/' || s.source_id || ' is already recorded with different content (record ' || t.id || '); to change it, record a correction', true
+        from import_staging s join ${spec.table} t on t.source = s.source and t.source_id = s.source_id
+        where not (${sameContent(s, t)} and t.supersedes_id is null)`);
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select s.line, 'sourceId', 'source ' || s.source || '/' || s.source_id || ' appears on line ' || f.line || ' with different content', true
+        from import_staging s
+        join (select distinct on (source, source_id) * from import_staging order by source, source_id, line) f
+          on f.source = s.source and f.source_id = s.source_id and f.line < s.line
+        where not (${sameContent(s, (c) => `f.${c}`)})`);
+      await options.beforeApply?.();
+      const cols = spec.columns.join(', ');
+      const inserted = await session.query(`
+        insert into ${spec.table} (${cols}, recorded_by)
+        select ${spec.columns.map(s).join(', ')}, $1 from import_staging s
+        where not exists (select 1 from import_refused r where r.line = s.line)
+        order by s.line
+        on conflict (source, source_id) do nothing`, [options.actor]);
+      applied = inserted.rowCount;
+    } else {
+      // Registered already with other details: a change is a revision (reviseEnterprise), not a registration.
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select s.line, 'creditCode', 'enterprise ' || s.credit_code || ' is already registered with different details; use reviseEnterprise to record a change', true
+        from import_staging s join enterprise_current t on t.credit_code = s.credit_code
+        where not (${sameContent(s, t)})`);
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select s.line, 'sourceId', 'source ' || s.source || '/' || s.source_id || ' is already used for enterprise ' || t.credit_code, true
+        from import_staging s join enterprise_revisions t on t.source = s.source and t.source_id = s.source_id
+        where t.credit_code <> s.credit_code`);
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select s.line, 'creditCode', 'enterprise ' || s.credit_code || ' appears on line ' || f.line || ' with different details', true
+        from import_staging s
+        join (select distinct on (credit_code) * from import_staging order by credit_code, line) f on f.credit_code = s.credit_code and f.line < s.line
+        where not (${sameContent(s, (c) => `f.${c}`)} and s.source = f.source and s.source_id = f.source_id)`);
+      await options.beforeApply?.();
+      const ok = `not exists (select 1 from import_refused r where r.line = s.line)`;
+      const created = await session.query(`
+        insert into enterprises (credit_code, created_by)
+        select distinct s.credit_code, $1 from import_staging s
+        where ${ok} and not exists (select 1 from enterprises e where e.credit_code = s.credit_code)
+        on conflict (credit_code) do nothing`, [options.actor]);
+      enterprisesCreated = created.rowCount;
+      const inserted = await session.query(`
+        insert into enterprise_revisions (${spec.columns.join(', ')}, revision, recorded_by)
+        select distinct on (s.credit_code) ${spec.columns.map(s).join(', ')}, 1, $1 from import_staging s
+        where ${ok} and not exists (select 1 from enterprise_revisions r where r.credit_code = s.credit_code)
+        order by s.credit_code, s.line`, [options.actor]);
+      applied = inserted.rowCount;
+    }
+    const refused = await session.query('select line, field, reason, conflict from import_refused order by line');
+    const conflictLines = new Set<number>();
+    for (const r of refused.rows) {
+      reject(Number(r.line), r.field, r.reason);
+      if (r.conflict) conflictLines.add(Number(r.line));
+    }
+    conflicts = conflictLines.size;
+  }
+  rejections.sort((a, b) => a.line - b.line);
+  return {
+    kind: spec.name,
+    format: options.format,
+    dryRun: Boolean(options.dryRun),
+    rows,
+    applied,
+    unchanged: rows - rejectedLines.size - applied,
+    rejected: rejectedLines.size,
+    conflicts,
+    rejections,
+    ...(enterprisesCreated !== undefined ? { enterprisesCreated } : {}),
+  };
+}

@@ -1,0 +1,137 @@
+import type { EvidenceKind } from '../db/database.ts';
+import { EVIDENCE_TABLES } from '../db/database.ts';
+import { checkCreditCode } from '../evidence/credit-code.ts';
+import {
+  checkEnterpriseInput,
+  checkProvenance,
+  coerceInput,
+  COMMON_EVIDENCE_FIELDS,
+  ENTERPRISE_FIELDS,
+  EVIDENCE_RULES,
+  type FieldSpec,
+} from '../evidence/evidence-rules.ts';
+import { InputCheck, type Problem } from '../evidence/validate.ts';
+
+/** What `envcredit import --kind` accepts, and the evidence kind (or enterprises) each one loads. */
+export const IMPORT_KINDS = ['violations', 'emissions', 'audits', 'disclosures', 'complaints', 'permit-reports', 'enterprises'] as const;
+export type ImportKindName = (typeof IMPORT_KINDS)[number];
+
+const EVIDENCE_KIND_OF: Record<Exclude<ImportKindName, 'enterprises'>, EvidenceKind> = {
+  violations: 'violation',
+  emissions: 'emission',
+  audits: 'audit',
+  disclosures: 'disclosure',
+  complaints: 'complaint',
+  'permit-reports': 'permitReport',
+};
+
+/** Domain columns of each evidence table, in the order the staging table and COPY use. */
+const EVIDENCE_COLUMNS: Record<EvidenceKind, readonly string[]> = {
+  violation: ['decision_number', 'decided_on', 'violation_type', 'incident_severity', 'legal_basis', 'fine_cny', 'measures', 'rectified_on', 'description'],
+  emission: ['period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'unit', 'monitoring_source'],
+  audit: ['audit_date', 'level', 'accepted', 'accepted_on', 'auditor'],
+  disclosure: ['year', 'status', 'checked_on'],
+  complaint: ['received_on', 'verified_on', 'channel', 'substantiated', 'summary'],
+  permitReport: ['report_type', 'period_end', 'due_on', 'submitted_on', 'complete'],
+};
+
+export type CellValue = string | number | boolean | string[] | null;
+
+export type PreparedRow = { ok: true; values: CellValue[] } | { ok: false; problems: Problem[] };
+
+export interface ImportKindSpec {
+  name: ImportKindName;
+  /** The evidence kind, or null for enterprises. */
+  evidenceKind: EvidenceKind | null;
+  /** Target table (for enterprises: enterprise_revisions; enterprises rows are derived). */
+  table: string;
+  /** Input fields a file may carry (camelCase; snake_case headers are accepted too). */
+  fields: readonly FieldSpec[];
+  /** Staging columns after `line`, in the order `prepare` returns values. */
+  columns: readonly string[];
+  /** Staging columns that make up the content of a record (compared for replays and conflicts). */
+  contentColumns: readonly string[];
+  /** Validates one raw record with the GraphQL rules and returns its staging values. */
+  prepare(raw: Record<string, unknown>): PreparedRow;
+}
+
+function creditCodeProblem(value: unknown, check: InputCheck): string | null {
+  if (typeof value !== 'string') return null; // already reported as missing or not text
+  const result = checkCreditCode(value);
+  if (result.valid) return result.code;
+  check.require(false, 'creditCode', `${JSON.stringify(value)} is not a valid unified social credit code: ${result.message}`, 'GB 32100-2015 code');
+  return null;
+}
+
+function evidenceSpec(name: Exclude<ImportKindName, 'enterprises'>): ImportKindSpec {
+  const kind = EVIDENCE_KIND_OF[name];
+  const rules = EVIDENCE_RULES[kind];
+  const fields = [...COMMON_EVIDENCE_FIELDS, ...rules.fields];
+  const domain = EVIDENCE_COLUMNS[kind];
+  return {
+    name,
+    evidenceKind: kind,
+    table: EVIDENCE_TABLES[kind],
+    fields,
+    columns: ['credit_code', 'source', 'source_id', ...domain],
+    contentColumns: ['credit_code', ...domain],
+    prepare(raw) {
+      const check = new InputCheck('');
+      const input = coerceInput(fields, raw, check);
+      const code = creditCodeProblem(input.creditCode, check);
+      // As in GraphQL: a value of the wrong type stops the record before the cross-field rules run.
+      if (check.problems.length > 0) return { ok: false, problems: check.problems };
+      checkProvenance(input, check);
+      rules.validate(input, check);
+      if (check.problems.length > 0) return { ok: false, problems: check.problems };
+      const values = rules.toValues(input);
+      return { ok: true, values: [code, input.source.trim(), input.sourceId.trim(), ...domain.map((c) => values[c] ?? null)] };
+    },
+  };
+}
+
+const ENTERPRISE_COLUMNS = ['credit_code', 'name', 'region', 'industry', 'legal_representative', 'key_discharge_unit', 'permit_number', 'registered_on', 'closed_on', 'source', 'source_id'] as const;
+
+/** The source recorded for an enterprise row whose file has no source column. */
+export const DEFAULT_ENTERPRISE_SOURCE = 'import';
+
+const enterpriseSpec: ImportKindSpec = {
+  name: 'enterprises',
+  evidenceKind: null,
+  table: 'enterprise_revisions',
+  fields: ENTERPRISE_FIELDS,
+  columns: ENTERPRISE_COLUMNS,
+  contentColumns: ENTERPRISE_COLUMNS.filter((c) => c !== 'source' && c !== 'source_id' && c !== 'credit_code'),
+  prepare(raw) {
+    const check = new InputCheck('');
+    const input = coerceInput(ENTERPRISE_FIELDS, raw, check);
+    const code = creditCodeProblem(input.creditCode, check);
+    if (check.problems.length > 0) return { ok: false, problems: check.problems };
+    const d = checkEnterpriseInput(input, check);
+    if (check.problems.length > 0) return { ok: false, problems: check.problems };
+    return {
+      ok: true,
+      values: [
+        code,
+        d.name,
+        d.region,
+        d.industry,
+        d.legalRepresentative,
+        d.keyDischargeUnit,
+        d.permitNumber,
+        d.registeredOn,
+        d.closedOn,
+        input.source?.trim() || DEFAULT_ENTERPRISE_SOURCE,
+        input.sourceId?.trim() || `${code}#registration`,
+      ],
+    };
+  },
+};
+
+export function importKindSpec(name: ImportKindName): ImportKindSpec {
+  return name === 'enterprises' ? enterpriseSpec : evidenceSpec(name);
+}
+
+export function isImportKind(value: string): value is ImportKindName {
+  return (IMPORT_KINDS as readonly string[]).includes(value);
+}
