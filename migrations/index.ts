@@ -2,6 +2,10 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_enterprises_and_evidence.ts';
 import * as m0002 from './0002_rule_versions.ts';
 import * as m0003 from './0003_rating_runs.ts';
+import * as m0004 from './0004_registers.ts';
+import * as m0005 from './0005_lookups.ts';
+import * as m0006 from './0006_audit.ts';
+import * as m0007 from './0007_evidence_supersession_index.ts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -11,4 +15,8 @@ export const migrations: Record<string, Migration> = {
   '0001_enterprises_and_evidence': m0001,
   '0002_rule_versions': m0002,
   '0003_rating_runs': m0003,
+  '0004_registers': m0004,
+  '0005_lookups': m0005,
+  '0006_audit': m0006,
+  '0007_evidence_supersession_index': m0007,
 };

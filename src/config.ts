@@ -13,11 +13,15 @@ export interface Config {
   jwt: {
     secret: string | undefined;
     publicKey: string | undefined;
+    /** JWKS endpoint of the identity provider (RS256/ES256 keys by kid, refetched on an unknown kid). */
+    jwksUrl?: string | undefined;
     issuer: string;
     audience: string;
   };
   /** Largest `first` any connection accepts. */
   maxPageSize: number;
+  /** Most credit codes one batch (creditChecks, watch, unwatch) accepts. */
+  maxBatchCodes: number;
   seedDemoOnEmpty: boolean;
   /** GraphQL and HTTP limits (src/security, docs/SECURITY.md). */
   limits: Limits;
@@ -80,9 +84,21 @@ const envSchema = z.object({
       .refine((v) => v.includes('-----BEGIN PUBLIC KEY-----'), 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)')
       .optional(),
   ),
+  JWT_JWKS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .url('must be a URL')
+      .refine((v) => {
+        const u = new URL(v);
+        return u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
+      }, 'must be an https:// URL (http:// only for localhost)')
+      .optional(),
+  ),
   JWT_ISSUER: z.preprocess(emptyAsUndefined, z.string().default('envcredit')),
   JWT_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().default('envcredit')),
   MAX_PAGE_SIZE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(100)),
+  MAX_BATCH_CODES: intVar(10_000, 1, 100_000),
   SEED_DEMO: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
   GRAPHQL_MAX_DEPTH: intVar(10, 1, 100),
   GRAPHQL_MAX_ALIASES: intVar(30, 0, 1000),
@@ -105,14 +121,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY) {
+  if (production && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL) {
     throw new ConfigError(
       'JWT_SECRET / JWT_PUBLIC_KEY',
-      'is missing: with NODE_ENV=production set JWT_PUBLIC_KEY (PEM, RS256/ES256) or JWT_SECRET (HS256); the service will not start without a token key',
+      'is missing: with NODE_ENV=production set JWT_JWKS_URL or JWT_PUBLIC_KEY (PEM, RS256/ES256) or JWT_SECRET (HS256); the service will not start without a token key',
     );
   }
   if (e.JWT_SECRET && e.JWT_PUBLIC_KEY) {
     throw new ConfigError('JWT_SECRET / JWT_PUBLIC_KEY', 'are both set: configure exactly one token key');
+  }
+  if (e.JWT_JWKS_URL && (e.JWT_SECRET || e.JWT_PUBLIC_KEY)) {
+    throw new ConfigError('JWT_JWKS_URL', `is set together with ${e.JWT_SECRET ? 'JWT_SECRET' : 'JWT_PUBLIC_KEY'}: configure exactly one token key`);
   }
   if (production && e.SEED_DEMO === 'true') {
     throw new ConfigError('SEED_DEMO', 'cannot be true with NODE_ENV=production: demo data never enters a production database');
@@ -126,12 +145,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultRuleSetId: e.DEFAULT_RULE_SET,
     logLevel: e.LOG_LEVEL,
     jwt: {
-      secret: e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY || production ? undefined : DEVELOPMENT_JWT_SECRET),
+      secret: e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL || production ? undefined : DEVELOPMENT_JWT_SECRET),
       publicKey: e.JWT_PUBLIC_KEY,
+      jwksUrl: e.JWT_JWKS_URL,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
     },
     maxPageSize: e.MAX_PAGE_SIZE,
+    maxBatchCodes: e.MAX_BATCH_CODES,
     seedDemoOnEmpty: production ? false : e.SEED_DEMO !== 'false',
     limits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,

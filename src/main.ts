@@ -19,7 +19,8 @@ async function main() {
   const service = await startService({
     config,
     logger,
-    beforeListen: (database, log) => (config.seedDemoOnEmpty ? seedDemoIfEmpty(database.db, log) : Promise.resolve()),
+    beforeListen: (database, log, rules) =>
+      config.seedDemoOnEmpty ? seedDemoIfEmpty(database.db, log, rules, config.defaultRuleSetId) : Promise.resolve(),
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -3,7 +3,8 @@ import express, { type Express, type Request } from 'express';
 import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { pinoHttp } from 'pino-http';
-import { AuthenticationError, createTokenVerifier } from './auth/jwt.ts';
+import { AuthenticationError } from './auth/jwt.ts';
+import { createRequestVerifier, type RequestTokenVerifier } from './auth/jwks.ts';
 import type { Principal } from './auth/principal.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
@@ -16,7 +17,10 @@ import { buildSchema } from './graphql/schema.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import type { RunTracker } from './rating/runner.ts';
+import { registersRouter } from './registers/http.ts';
+import { siteRouter } from './site/router.ts';
 import type { RuleRegistry } from './rules/index.ts';
+import { auditPlugin } from './audit/plugin.ts';
 import { graphqlHardening } from './security/graphql-limits.ts';
 import { jsonErrors, jsonNotFound, rateLimit, securityHeaders } from './security/http-hardening.ts';
 
@@ -31,12 +35,12 @@ export interface AppDependencies {
 
 type ServerContext = { req: Request };
 
-function principalFromHeader(header: string | undefined, verify: (token: string) => Principal): Principal | null {
+async function principalFromHeader(header: string | undefined, verify: RequestTokenVerifier): Promise<Principal | null> {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
   try {
-    return verify(match[1]!);
+    return await verify(match[1]!);
   } catch (error) {
     if (error instanceof AuthenticationError) throw appError('UNAUTHENTICATED', error.message);
     throw error;
@@ -62,7 +66,7 @@ function maskError(logger: Logger) {
 }
 
 export function createApp({ config, db, logger, rules, tracker, clock }: AppDependencies): Express {
-  const verify = createTokenVerifier(config);
+  const verify = createRequestVerifier(config);
   const production = config.nodeEnv === 'production';
   const app = express();
   app.disable('x-powered-by');
@@ -101,6 +105,7 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
     }
   });
 
+  const hardening = graphqlHardening(config);
   const yoga = createYoga<ServerContext, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -108,8 +113,10 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: maskError(logger) },
-    ...graphqlHardening(config),
-    context: ({ req }) => ({
+    ...hardening,
+    // The audit plugin runs last, so it sees each result after the security layer has coded its errors.
+    plugins: [...(hardening.plugins ?? []), auditPlugin({ logger })],
+    context: async ({ req }) => ({
       db,
       config,
       rules,
@@ -117,12 +124,15 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
       clock,
       logger: req.log ?? logger,
       requestId: String(req.id ?? ''),
-      principal: principalFromHeader(req.headers.authorization, verify),
+      principal: await principalFromHeader(req.headers.authorization, verify),
     }),
   });
   // Yoga is itself a node request handler; it receives { req, res } as its server context.
   app.use(yoga.graphqlEndpoint, rateLimit({ limits: config.limits, verify }));
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+  app.use('/registers', rateLimit({ limits: config.limits, verify }), registersRouter({ db, clock, logger }));
+  // The public disclosure site (server-rendered HTML, src/site/).
+  app.use(rateLimit({ limits: config.limits, verify }), siteRouter({ db, clock, rules, logger }));
   app.use(jsonNotFound);
   app.use(jsonErrors(logger));
   return app;

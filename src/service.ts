@@ -31,7 +31,7 @@ export interface StartOptions {
   /** Where resolvers read the time (legal deadlines); the system clock unless a test moves time. */
   clock?: Clock;
   /** Runs after migrations, before the port opens (e.g. seeding the demo city). */
-  beforeListen?: (database: DatabaseHandle, logger: Logger) => Promise<void>;
+  beforeListen?: (database: DatabaseHandle, logger: Logger, rules: RuleRegistry) => Promise<void>;
 }
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -45,7 +45,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const ownsDatabase = !options.database;
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-  await options.beforeListen?.(database, logger);
+  await options.beforeListen?.(database, logger, rules);
 
   await assertPinnedVersionsUnchanged(database.db, rules);
   const tracker = new RunTracker();

@@ -5,8 +5,9 @@ import { ROLES, type Role } from '../auth/principal.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { grantAppRole } from '../db/grants.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
-import { DEMO_SEED } from '../demo/seed-on-start.ts';
+import { DEMO_SEED, publishDemoRating } from '../demo/seed-on-start.ts';
 import { isDatabaseEmpty, seedDemoCity } from '../demo/seed.ts';
 import { printSchemaSdl } from '../graphql/schema.ts';
 import { findEnterprise } from '../evidence/enterprise-store.ts';
@@ -15,6 +16,11 @@ import { parsePeriod, previousCalendarYear } from '../rating/period.ts';
 import { rateEnterprise, RunTracker, startRatingRun } from '../rating/runner.ts';
 import { findRun, type RunScope } from '../rating/run-store.ts';
 import { createLogger } from '../logger.ts';
+import { importFile, loadGenerated, progressBar } from '../import/cli.ts';
+import { writeImportFiles } from '../import/generate.ts';
+import { IMPORT_KINDS, type ImportKindName } from '../import/kinds.ts';
+import { ImportFileError, type ImportFormat } from '../import/read-records.ts';
+import { formatVerifyResult, verifyAuditChain } from '../audit/chain.ts';
 import { checkRuleFile, explainRating, formatCaseReport, formatProblem, loadRuleRegistry, runAllCases, scanRulesDir } from '../rules/index.ts';
 
 /** Operator commands: `envcredit <command>` (or `npm run cli -- <command>`). */
@@ -74,15 +80,17 @@ program
 
 program
   .command('seed-demo')
-  .description('load the deterministic demo city (about 1,500 enterprises of Linjiang) into an empty database')
+  .description('load the deterministic demo city (about 1,500 enterprises of Linjiang) into an empty database, rated and published')
   .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), DEMO_SEED)
-  .action((options: { seed: number }) => {
+  .option('--no-rating', 'only the evidence, no published rating')
+  .action((options: { seed: number; rating: boolean }) => {
     if (config().nodeEnv === 'production') fail('seed-demo refuses to run with NODE_ENV=production');
     return withDatabase(async ({ db }) => {
       await migrateToLatest(db);
       if (!(await isDatabaseEmpty(db))) fail('the database already holds enterprises; the demo city only goes into an empty one');
       const counts = await seedDemoCity(db, { seed: options.seed });
       console.log(JSON.stringify(counts));
+      if (options.rating) await publishDemoRating(db, createLogger({ logLevel: 'info' }), loadRuleRegistry(config().rulesDir), config().defaultRuleSetId);
     });
   });
 
@@ -144,6 +152,83 @@ program
       if (run.status !== 'DRAFTED') process.exitCode = 1;
     });
   });
+
+program
+  .command('import <file>')
+  .description('import a CSV or NDJSON file of one kind in one transaction (see docs/IMPORT.md); prints the report as JSON')
+  .addOption(new Option('--kind <kind>', 'what the file holds').choices(IMPORT_KINDS).makeOptionMandatory())
+  .addOption(new Option('--format <format>', 'file format (default: from the extension, .ndjson/.jsonl = ndjson)').choices(['csv', 'ndjson']))
+  .option('--dry-run', 'validate and report; write nothing')
+  .option('--by <name>', 'who is recorded as having recorded the rows', `import:${process.env.USER ?? 'operator'}`)
+  .action((file: string, options: { kind: ImportKindName; format?: ImportFormat; dryRun?: boolean; by: string }) => {
+    const format: ImportFormat = options.format ?? (/\.(ndjson|jsonl)$/i.test(file) ? 'ndjson' : 'csv');
+    return withDatabase(async (handle) => {
+      await migrateToLatest(handle.db);
+      const report = await importFile(handle, file, { kind: options.kind, format, dryRun: Boolean(options.dryRun), actor: options.by, progress: process.stderr.isTTY });
+      console.log(JSON.stringify(report, null, 2));
+      if (report.rejected > 0) process.exitCode = 2;
+    }).catch((error) => {
+      if (error instanceof ImportFileError) fail(`${file}: ${error.message}`);
+      throw error;
+    });
+  });
+
+program
+  .command('generate')
+  .description("generate import files (or load them) with the demo city's distributions, for benchmarks")
+  .requiredOption('--enterprises <n>', 'enterprises', (v) => Number.parseInt(v, 10))
+  .option('--records-per-enterprise <m>', 'evidence records per enterprise on average', (v) => Number.parseInt(v, 10), 20)
+  .option('--seed <s>', 'random seed', (v) => Number.parseInt(v, 10), DEMO_SEED)
+  .option('--out <dir>', 'write <dir>/<kind>.csv')
+  .option('--load', 'import into the database (DATABASE_URL or DATA_DIR) instead of writing files')
+  .action(async (options: { enterprises: number; recordsPerEnterprise: number; seed: number; out?: string; load?: boolean }) => {
+    if (Boolean(options.out) === Boolean(options.load)) fail('give exactly one of --out DIR and --load');
+    const generate = { enterprises: options.enterprises, recordsPerEnterprise: options.recordsPerEnterprise, seed: options.seed };
+    const tick = (done: number) => {
+      if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(done, options.enterprises)} enterprises`);
+    };
+    if (options.out) {
+      const counts = await writeImportFiles(options.out, generate, tick);
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      console.log(JSON.stringify(counts));
+      return;
+    }
+    if (config().nodeEnv === 'production') fail('generate --load refuses to run with NODE_ENV=production');
+    await withDatabase(async (handle) => {
+      await migrateToLatest(handle.db);
+      const counts = await loadGenerated(handle, generate, tick);
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      console.log(JSON.stringify(counts));
+    });
+  });
+
+const dbCommand = program.command('db').description('database administration (run as the owner of the schema)');
+
+dbCommand
+  .command('grant-app-role')
+  .description("grant the application's own role what it needs and no more: SELECT/INSERT on history tables (no UPDATE, DELETE, TRUNCATE); run after every migration")
+  .requiredOption('--role <name>', 'the role the service connects as')
+  .option('--create', 'create the role (NOLOGIN) if it does not exist')
+  .action((options: { role: string; create?: boolean }) =>
+    withDatabase(async ({ db, kind }) => {
+      await migrateToLatest(db);
+      const report = await grantAppRole(db, options.role, { create: Boolean(options.create) });
+      console.log(JSON.stringify({ database: kind, ...report }, null, 2));
+    }).catch((error: Error) => fail(error.message)),
+  );
+
+const audit = program.command('audit').description('the hash-chained audit log');
+
+audit
+  .command('verify')
+  .description('walk the audit chain; print "N rows, chain intact" or the first broken row (exit code 3)')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      const result = await verifyAuditChain(db);
+      console.log(formatVerifyResult(result));
+      if (!result.intact) process.exitCode = 3;
+    }),
+  );
 
 const rules = program.command('rules').description('rule files: check, run their test cases, explain a rating');
 

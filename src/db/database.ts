@@ -204,6 +204,143 @@ export interface ObjectionDecisionsTable {
   decided_at: Timestamp;
 }
 
+export type RegisterKind = 'BLACKLIST' | 'LEADER';
+
+export interface RegisterProposalsTable {
+  id: Generated<number>;
+  register: Immutable<RegisterKind>;
+  action: Immutable<'LIST' | 'REVOKE'>;
+  credit_code: Immutable<string>;
+  cause_code: Immutable<string>;
+  cause: Immutable<string>;
+  evidence_ids: ColumnType<string[], string[] | undefined, never>;
+  rule_set_id: Immutable<string>;
+  rule_version: Immutable<string>;
+  rule_hash: Immutable<string>;
+  rating_id: Immutable<number>;
+  term_months: Immutable<number | null>;
+  automatic: Immutable<boolean>;
+  proposed_at: ColumnType<Date, Date, never>;
+  recorded_at: Timestamp;
+}
+
+export interface RegisterProposalDecisionsTable {
+  id: Generated<number>;
+  proposal_id: Immutable<number>;
+  decision: Immutable<'CONFIRMED' | 'DISMISSED'>;
+  reason: Immutable<string>;
+  decided_by: Immutable<string>;
+  decided_at: ColumnType<Date, Date, never>;
+  recorded_at: Timestamp;
+}
+
+export interface RepairApplicationsTable {
+  id: Generated<number>;
+  credit_code: Immutable<string>;
+  statement: Immutable<string>;
+  evidence_ids: ColumnType<string[], string[] | undefined, never>;
+  applied_by: Immutable<string>;
+  applied_at: ColumnType<Date, Date, never>;
+  recorded_at: Timestamp;
+}
+
+export interface RepairDecisionsTable {
+  id: Generated<number>;
+  application_id: Immutable<number>;
+  decision: Immutable<'APPROVED' | 'REJECTED'>;
+  reason: Immutable<string>;
+  decided_by: Immutable<string>;
+  decided_at: ColumnType<Date, Date, never>;
+  recorded_at: Timestamp;
+}
+
+/** Columns both register event tables share. */
+export interface RegisterEventColumns {
+  id: Generated<number>;
+  credit_code: Immutable<string>;
+  cause_code: Immutable<string>;
+  cause: Immutable<string>;
+  evidence_ids: ColumnType<string[], string[] | undefined, never>;
+  rule_set_id: Immutable<string | null>;
+  rule_version: Immutable<string | null>;
+  rule_hash: Immutable<string | null>;
+  source_rating_id: Immutable<number | null>;
+  proposal_id: Immutable<number | null>;
+  repair_application_id: Immutable<number | null>;
+  decided_by: Immutable<string>;
+  decided_at: ColumnType<Date, Date, never>;
+  effective_from: ColumnType<Date, Date, never>;
+  recorded_at: Timestamp;
+}
+
+export interface BlacklistEventsTable extends RegisterEventColumns {
+  event: Immutable<'LISTED' | 'EXTENDED' | 'REMOVED'>;
+  /** The first day credit repair may be applied for ('YYYY-MM-DD'). */
+  earliest_removal: Immutable<DateString | null>;
+}
+
+export interface LeaderEventsTable extends RegisterEventColumns {
+  event: Immutable<'LISTED' | 'EXTENDED' | 'REMOVED' | 'REVOKED'>;
+  /** The first day the enterprise is no longer a leader ('YYYY-MM-DD'). */
+  term_end: Immutable<DateString | null>;
+}
+
+/** The inquiry log (migration 0005): one row per enterprise an institution checked. */
+export interface CreditInquiriesTable {
+  id: Generated<number>;
+  institution_role: Immutable<string>;
+  institution_org: Immutable<string>;
+  subject: Immutable<string>;
+  purpose: Immutable<'LOAN' | 'FISCAL_FUND' | 'INSURANCE'>;
+  credit_code: Immutable<string>;
+  as_of: ColumnType<Date, Date, never>;
+  verdict: Immutable<string>;
+  rated: Immutable<boolean>;
+  level: Immutable<string | null>;
+  batch: Immutable<boolean>;
+  request_id: Immutable<string>;
+  asked_at: ColumnType<Date, Date, never>;
+  recorded_at: Timestamp;
+}
+
+/** An institution's current watch list (a subscription: unwatch deletes the row). */
+export interface WatchesTable {
+  institution_org: string;
+  credit_code: string;
+  watched_by: string;
+  watched_at: Timestamp;
+}
+
+/** The change feed, written by triggers on rating_effects and the register event tables. */
+export interface CreditChangesTable {
+  id: Generated<number>;
+  txid: ColumnType<string, never, never>;
+  credit_code: Immutable<string>;
+  source_table: Immutable<string>;
+  source_id: Immutable<number>;
+  effective_at: ColumnType<Date, Date, never>;
+  recorded_at: Timestamp;
+}
+
+/** The hash-chained audit log (migration 0006, src/audit/). */
+export interface AuditLogTable {
+  id: ColumnType<number, number, never>;
+  at: ColumnType<Date, Date, never>;
+  actor: Immutable<string>;
+  role: Immutable<string | null>;
+  org: Immutable<string | null>;
+  operation_type: Immutable<'query' | 'mutation' | 'subscription'>;
+  operation_name: Immutable<string | null>;
+  root_fields: ColumnType<string[], string[], never>;
+  document_digest: Immutable<string>;
+  variables_digest: Immutable<string>;
+  status: Immutable<'OK' | 'ERROR' | 'PARTIAL'>;
+  error_code: Immutable<string | null>;
+  request_id: Immutable<string>;
+  prev_hash: Immutable<string>;
+  hash: Immutable<string>;
+}
+
 export interface Database {
   enterprises: EnterprisesTable;
   enterprise_revisions: EnterpriseRevisionsTable;
@@ -221,6 +358,16 @@ export interface Database {
   rating_effects: RatingEffectsTable;
   objections: ObjectionsTable;
   objection_decisions: ObjectionDecisionsTable;
+  register_proposals: RegisterProposalsTable;
+  register_proposal_decisions: RegisterProposalDecisionsTable;
+  repair_applications: RepairApplicationsTable;
+  repair_decisions: RepairDecisionsTable;
+  blacklist_events: BlacklistEventsTable;
+  leader_events: LeaderEventsTable;
+  credit_inquiries: CreditInquiriesTable;
+  watches: WatchesTable;
+  credit_changes: CreditChangesTable;
+  audit_log: AuditLogTable;
 }
 
 export type Db = Kysely<Database>;

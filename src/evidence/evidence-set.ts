@@ -185,13 +185,19 @@ async function currentRows(db: Db, kind: EvidenceKind, codes: string[], knownAt:
   const table = sql.table(EVIDENCE_TABLES[kind]);
   const knownFilter = knownAt ? sql`and t.recorded_at <= ${knownAt}` : sql``;
   const laterKnownFilter = knownAt ? sql`and later.recorded_at <= ${knownAt}` : sql``;
+  // The codes arrive sorted: the range lets the credit_code index serve a batch of neighbouring codes
+  // (a rating run's batch) and `bpchar[]` keeps the comparison on the column's own type, so the index
+  // stays usable; `supersedes_id is not null` lets the partial index answer the anti-join.
   const result = await sql<RawRow>`
     select t.* from ${table} t
-    where t.credit_code = any(${codes}::text[])
+    where t.credit_code between ${codes[0]} and ${codes[codes.length - 1]}
+      and t.credit_code = any(${codes}::bpchar[])
       and not t.revoked
       ${knownFilter}
-      and not exists (select 1 from ${table} later where later.supersedes_id = t.id ${laterKnownFilter})
-    order by t.id`.execute(db);
+      and not exists (
+        select 1 from ${table} later
+        where later.supersedes_id = t.id and later.supersedes_id is not null ${laterKnownFilter})
+    order by t.credit_code, t.id`.execute(db);
   return result.rows;
 }
 

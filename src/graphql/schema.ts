@@ -7,6 +7,10 @@ import '../rules/rules-schema.ts';
 import '../rating/rating-schema.ts';
 import '../rating/run-schema.ts';
 import '../rating/dynamic.ts';
+import '../registers/register-schema.ts';
+import '../import/import-schema.ts';
+import '../lookups/lookup-schema.ts';
+import '../audit/audit-schema.ts';
 
 let built: GraphQLSchema | undefined;
 

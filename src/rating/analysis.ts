@@ -6,6 +6,7 @@ import type { RuleRegistry } from '../rules/index.ts';
 import { parsePeriod } from './period.ts';
 import { rateEnterprise, requireRuleVersion, RUN_BATCH_SIZE } from './runner.ts';
 import { currentRunRatings, type RunRow } from './run-store.ts';
+import { evidenceStandingAt } from '../registers/standing.ts';
 
 export interface Transition {
   from: string | null;
@@ -108,7 +109,8 @@ export async function verifyRun(db: Db, rules: RuleRegistry, run: RunRow): Promi
       byKnownAt.set(key, [...(byKnownAt.get(key) ?? []), rating]);
     }
     for (const [knownAt, group] of byKnownAt) {
-      const sets = await loadEvidenceSets(db, group.map((r) => r.credit_code), { knownAt: new Date(knownAt) });
+      const codes = group.map((r) => r.credit_code);
+      const sets = await loadEvidenceSets(db, codes, { knownAt: new Date(knownAt), standing: await evidenceStandingAt(db, codes, new Date(knownAt)) });
       for (const stored of group) {
         const { row } = rateEnterprise(ruleSet, sets.get(stored.credit_code)!, period);
         if (row.resultHash !== stored.result_hash) {

@@ -3,6 +3,8 @@ import type { Database, Db, RunStatus } from '../db/database.ts';
 import { appError, notFound } from '../errors.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import type { RuleRegistry } from '../rules/index.ts';
+import { recordRatingProposals } from '../registers/store.ts';
+import { evidenceStandingAt } from '../registers/standing.ts';
 import { parsePeriod } from './period.ts';
 import { rateEnterprise, requireRuleVersion } from './runner.ts';
 import { appendRunEvent, currentRunRatings, findRun, insertRatings, type RunRow } from './run-store.ts';
@@ -99,6 +101,7 @@ export async function publishRun(db: Db, runId: number, actor: string, now = new
         returning 1)
       select count(*) as n from effects`.execute(trx);
     const published = Number(inserted.rows[0]!.n);
+    await recordRatingProposals(trx, { runId }, actor, now);
     await appendRunEvent(trx, runId, 'PUBLISHED', actor, { published, effectiveFrom: now.toISOString() });
     return published;
   });
@@ -172,7 +175,7 @@ export async function decideObjection(db: Db, rules: RuleRegistry, decision: Obj
       const code = objection.credit_code.trim();
       const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
       const [contested] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);
-      const sets = await loadEvidenceSets(trx, [code], { knownAt: now });
+      const sets = await loadEvidenceSets(trx, [code], { knownAt: now, standing: await evidenceStandingAt(trx, [code], now) });
       const { row } = rateEnterprise(ruleSet, sets.get(code)!, parsePeriod(run.period));
       await insertRatings(trx, [{ ...row, runId: run.id, evidenceKnownAt: now, supersedesId: contested!.id }]);
       const [rerated] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);

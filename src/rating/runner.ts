@@ -7,6 +7,7 @@ import { canonicalJson, evaluate, type CompiledRuleSet, type Rating, type RuleRe
 import type { RatingPeriod } from './period.ts';
 import { appendRunEvent, countScope, createRun, findRuns, insertRatings, scopeCodes, type NewRating, type RunScope } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
+import { evidenceStandingAt } from '../registers/standing.ts';
 
 /** Enterprises evaluated and written per round trip: bounds memory whatever the population. */
 export const RUN_BATCH_SIZE = 500;
@@ -132,32 +133,49 @@ async function executeRun(
   const started = Date.now();
   const fingerprint = createHash('sha256');
   const levels: Record<string, number> = {};
-  let evaluateMs = 0;
+  const timings = { evaluateMs: 0, waitLoadMs: 0, waitInsertMs: 0 };
+  // Evidence as recorded when the run started: records added meanwhile wait for the next run.
+  const loadBatch = async (after: string | null) => {
+    const codes = await scopeCodes(services.db, request.scope, after, RUN_BATCH_SIZE);
+    if (codes.length === 0) return { codes, sets: new Map<string, EvidenceSet>() };
+    const standing = await evidenceStandingAt(services.db, codes, knownAt);
+    return { codes, sets: await loadEvidenceSets(services.db, codes, { knownAt, standing }) };
+  };
+  // A three-stage pipeline: the next batch loads and the previous one is written while this one is
+  // evaluated, so the database and the CPU work at the same time.
+  let pendingInsert: Promise<void> = Promise.resolve();
   try {
-    let after: string | null = null;
+    let next = loadBatch(null);
     for (;;) {
-      const codes = await scopeCodes(services.db, request.scope, after, RUN_BATCH_SIZE);
-      if (codes.length === 0) break;
-      // Evidence as recorded when the run started: records added meanwhile wait for the next run.
-      const sets = await loadEvidenceSets(services.db, codes, { knownAt });
       const t0 = Date.now();
+      const { codes, sets } = await next;
+      timings.waitLoadMs += Date.now() - t0;
+      if (codes.length === 0) break;
+      next = loadBatch(codes[codes.length - 1]!);
+      next.catch(() => {}); // surfaced when awaited above
+      const t1 = Date.now();
       const rows = codes.map((code) => {
         const { row } = rateEnterprise(rules, sets.get(code)!, request.period);
         fingerprint.update(`${code}:${row.evidenceFingerprint}\n`);
         levels[row.level] = (levels[row.level] ?? 0) + 1;
         return { ...row, runId, evidenceKnownAt: knownAt };
       });
-      evaluateMs += Date.now() - t0;
-      await insertRatings(services.db, rows);
-      progress.done += codes.length;
-      after = codes[codes.length - 1]!;
+      timings.evaluateMs += Date.now() - t1;
+      const t2 = Date.now();
+      await pendingInsert;
+      timings.waitInsertMs += Date.now() - t2;
+      pendingInsert = insertRatings(services.db, rows).then(() => {
+        progress.done += codes.length;
+      });
+      pendingInsert.catch(() => {});
     }
+    await pendingInsert;
     await appendRunEvent(services.db, runId, 'DRAFTED', request.actor, {
       rated: progress.done,
       levels,
       inputFingerprint: `sha256:${fingerprint.digest('hex')}`,
       knownAt: knownAt.toISOString(),
-      timings: { totalMs: Date.now() - started, evaluateMs },
+      timings: { totalMs: Date.now() - started, ...timings },
     });
     services.logger.info({ runId, rated: progress.done, ms: Date.now() - started }, 'rating run drafted');
   } catch (error) {

@@ -85,6 +85,7 @@ const ACCESS: Record<string, Access> = {
   'Mutation.recordVerifiedComplaint': { allow: BUREAU },
   'Mutation.recordPermitExecutionReport': { allow: BUREAU },
   'Mutation.withdrawEvidence': { allow: BUREAU },
+  'Mutation.importEvidence': { allow: BUREAU, args: { kind: 'DISCLOSURES', format: 'NDJSON', content: '', dryRun: true } },
   // rules: published, readable by anyone
   'Query.ruleSets': { allow: EVERYONE },
   'Query.ruleSet': { allow: EVERYONE },
@@ -100,6 +101,26 @@ const ACCESS: Record<string, Access> = {
   // objections: the enterprise files its own, the bureau decides
   'Mutation.fileObjection': { allow: ['enterprise-self'] },
   'Mutation.decideObjection': { allow: BUREAU },
+  // lookups (issue 6): asked for LOAN, which only the bank and the bureau may ask about (test/e2e/lookups.test.ts tries every purpose)
+  'Query.creditCheck': { allow: [...BUREAU, 'bank'], args: { purpose: 'LOAN' } },
+  'Query.creditChecks': { allow: [...BUREAU, 'bank'], args: { purpose: 'LOAN' } },
+  'Query.creditInquiries': { allow: BUREAU_OR_INSTITUTIONS }, // institutions: their own inquiries only
+  'Query.myInquiries': { allow: ['enterprise-self', 'enterprise-other'] }, // each enterprise: who checked it
+  'Query.watchList': { allow: INSTITUTIONS },
+  'Query.watchChanges': { allow: INSTITUTIONS },
+  'Mutation.watch': { allow: INSTITUTIONS },
+  'Mutation.unwatch': { allow: INSTITUTIONS },
+  // audit (issue 7): the hash-chained audit log, bureau_admin only
+  'Query.auditLog': { allow: BUREAU_ADMIN },
+  // registers (issue 5)
+  'Query.blacklist': { allow: EVERYONE },
+  'Query.leaders': { allow: EVERYONE },
+  'Query.registerProposals': { allow: BUREAU },
+  'Mutation.decideRegisterProposal': { allow: BUREAU_ADMIN },
+  'Mutation.decideBlacklist': { allow: BUREAU_ADMIN },
+  'Mutation.decideLeader': { allow: BUREAU_ADMIN },
+  'Mutation.applyForCreditRepair': { allow: BUREAU_OR_SELF },
+  'Mutation.decideCreditRepair': { allow: BUREAU_ADMIN },
 };
 // Referenced so the groups the issue names are ready for the fields other work adds.
 void [BUREAU_OR_SELF, BUREAU_OR_INSTITUTIONS, AUTHENTICATED];
