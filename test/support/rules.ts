@@ -23,3 +23,12 @@ export function lifecycleRulesDir(publicityDays = 10): string {
   writeFileSync(join(dir, 'linjiang', '2025.2.yaml'), strict);
   return dir;
 }
+
+/** The shipped Linjiang set with every blacklist criterion waiting for a bureau_admin (none automatic). */
+export function confirmationRulesDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'envcredit-rules-'));
+  mkdirSync(join(dir, 'linjiang'));
+  const shipped = readFileSync(LINJIANG, 'utf8');
+  writeFileSync(join(dir, 'linjiang', '2025.1.yaml'), shipped.replaceAll('automatic: true', 'automatic: false').replace(/\ncases:[\s\S]*$/, '\ncases: []\n'));
+  return dir;
+}
