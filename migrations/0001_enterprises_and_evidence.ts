@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { protectHistory } from './history.ts';
 
 /*
  * Enterprises and the six kinds of evidence. Every row is history: a trigger refuses UPDATE,
@@ -161,17 +162,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('complete', 'boolean', (c) => c.notNull())
     .execute();
 
-  for (const table of ['enterprises', 'enterprise_revisions', ...EVIDENCE_TABLES]) {
-    if (table !== 'enterprises') {
-      await db.schema.createIndex(`${table}_credit_code`).on(table).columns(['credit_code']).execute();
-    }
-    await sql`
-      create trigger ${sql.raw(`${table}_is_history`)} before update or delete on ${sql.table(table)}
-      for each row execute function forbid_history_change()`.execute(db);
-    await sql`
-      create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${sql.table(table)}
-      for each statement execute function forbid_history_change()`.execute(db);
+  for (const table of ['enterprise_revisions', ...EVIDENCE_TABLES]) {
+    await db.schema.createIndex(`${table}_credit_code`).on(table).columns(['credit_code']).execute();
   }
+  await protectHistory(db, ['enterprises', 'enterprise_revisions', ...EVIDENCE_TABLES]);
 }
 
 export async function down(): Promise<void> {

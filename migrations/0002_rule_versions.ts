@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { protectHistory } from './history.ts';
 
 /*
  * A rule version is immutable once a rating used it: the first use records its content hash here,
@@ -14,9 +15,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('first_used_by', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('rule_versions_pk', ['rule_set_id', 'version'])
     .execute();
-  await sql`
-    create trigger rule_versions_is_history before update or delete on rule_versions
-    for each row execute function forbid_history_change()`.execute(db);
+  await protectHistory(db, ['rule_versions']);
 }
 
 export async function down(): Promise<void> {

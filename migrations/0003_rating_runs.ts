@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { protectHistory } from './history.ts';
 
 /*
  * Rating runs and ratings. Everything here is history:
@@ -95,14 +96,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('decided_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  for (const table of ['rating_runs', 'rating_run_events', 'ratings', 'rating_effects', 'objections', 'objection_decisions']) {
-    await sql`
-      create trigger ${sql.raw(`${table}_is_history`)} before update or delete on ${sql.table(table)}
-      for each row execute function forbid_history_change()`.execute(db);
-    await sql`
-      create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${sql.table(table)}
-      for each statement execute function forbid_history_change()`.execute(db);
-  }
+  await protectHistory(db, ['rating_runs', 'rating_run_events', 'ratings', 'rating_effects', 'objections', 'objection_decisions']);
 }
 
 export async function down(): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { protectHistory } from './history.ts';
 
 /*
  * The blacklist (环保失信黑名单) and the leader register (环保领跑者), with credit repair (信用修复).
@@ -109,21 +110,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     await db.schema.createIndex(`${table}_from`).on(table).columns(['effective_from']).execute();
   }
 
-  for (const table of [
+  await protectHistory(db, [
     'register_proposals',
     'register_proposal_decisions',
     'repair_applications',
     'repair_decisions',
     'blacklist_events',
     'leader_events',
-  ]) {
-    await sql`
-      create trigger ${sql.raw(`${table}_is_history`)} before update or delete on ${sql.table(table)}
-      for each row execute function forbid_history_change()`.execute(db);
-    await sql`
-      create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${sql.table(table)}
-      for each statement execute function forbid_history_change()`.execute(db);
-  }
+  ]);
 }
 
 export async function down(): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { protectHistory } from './history.ts';
 
 /*
  * Lookups by banks, finance departments and insurers (docs/LOOKUPS.md):
@@ -76,14 +77,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       for each row execute function record_credit_change()`.execute(db);
   }
 
-  for (const table of ['credit_inquiries', 'credit_changes']) {
-    await sql`
-      create trigger ${sql.raw(`${table}_is_history`)} before update or delete on ${sql.table(table)}
-      for each row execute function forbid_history_change()`.execute(db);
-    await sql`
-      create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${sql.table(table)}
-      for each statement execute function forbid_history_change()`.execute(db);
-  }
+  await protectHistory(db, ['credit_inquiries', 'credit_changes']);
 }
 
 export async function down(): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { protectHistory } from './history.ts';
 
 /*
  * The tamper-evident audit log (issue 7, docs/SECURITY.md "Audit"). One row per audited GraphQL
@@ -34,12 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor', 'id']).execute();
 
-  await sql`
-    create trigger audit_log_is_history before update or delete on audit_log
-    for each row execute function forbid_history_change()`.execute(db);
-  await sql`
-    create trigger audit_log_no_truncate before truncate on audit_log
-    for each statement execute function forbid_history_change()`.execute(db);
+  await protectHistory(db, ['audit_log']);
 }
 
 export async function down(): Promise<void> {
