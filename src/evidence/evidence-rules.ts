@@ -1,5 +1,5 @@
 import type { EvidenceKind } from '../db/database.ts';
-import { isCalendarDate } from '../graphql/scalars.ts';
+import { isIsoDate as isCalendarDate } from '../rules/dates.ts';
 import type { EvidenceValues } from './evidence-store.ts';
 import { InputCheck } from './validate.ts';
 import {

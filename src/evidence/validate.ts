@@ -1,5 +1,5 @@
 import { appError } from '../errors.ts';
-import { isCalendarDate } from '../graphql/scalars.ts';
+import { isIsoDate as isCalendarDate } from '../rules/dates.ts';
 import { checkCreditCode } from './credit-code.ts';
 
 export interface Problem {

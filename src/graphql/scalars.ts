@@ -3,9 +3,6 @@ import { appError } from '../errors.ts';
 import { isIsoDate } from '../rules/dates.ts';
 import { builder } from './builder.ts';
 
-/** A real calendar date written YYYY-MM-DD (rejects 2025-02-30); the one definition lives with the date arithmetic. */
-export { isIsoDate as isCalendarDate } from '../rules/dates.ts';
-
 function parseDate(value: unknown): string {
   if (typeof value !== 'string' || !isIsoDate(value)) {
     throw appError('VALIDATION_FAILED', `Date must be a calendar date written YYYY-MM-DD; got ${JSON.stringify(value)}`, {
