@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 /**
  * The public site in a real browser (Debian's chromium driven by playwright-core): the demo city,
  * two published periods, a dynamic BLACK with an automatic blacklisting of an enterprise whose name
- * is a script injection. Screenshots go to docs/screenshots/.
+ * is a script injection. With UPDATE_SCREENSHOTS=1 the pages are saved to docs/screenshots/ (for the README).
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,6 +21,8 @@ if (!available) console.warn(`site browser tests skipped: no Chromium at ${CHROM
 const INJECTION = '<script>window.__x=1</script><img src=x onerror=window.__y=1>';
 const INJECTED_CODE = '91440300708461136T';
 const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+// Only on request: a test run must not rewrite tracked files.
+const SAVE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
 const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject: 'officer-1' };
 
@@ -50,7 +52,7 @@ async function open(path: string, options: { width?: number; screenshot?: string
   });
   page.on('pageerror', (e) => errors.push(e.message));
   const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
-  if (options.screenshot) await page.screenshot({ path: `${SCREENSHOTS}${options.screenshot}`, fullPage: true });
+  if (options.screenshot && SAVE_SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}${options.screenshot}`, fullPage: true });
   return { page, errors, status: response?.status() ?? 0 };
 }
 
@@ -138,7 +140,7 @@ describe.skipIf(!available)('public disclosure site in headless Chromium', () =>
     await Promise.all([page.waitForURL(/\/enterprises\?q=/), page.click('form.search button')]);
     expect(errors).toEqual([]);
     expect(await page.locator(`a[href="/enterprises/${demo.code}"]`).count()).toBeGreaterThan(0);
-    await page.screenshot({ path: `${SCREENSHOTS}search.png`, fullPage: true });
+    if (SAVE_SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}search.png`, fullPage: true });
     await page.context().close();
   });
 
