@@ -21,7 +21,7 @@ export async function unwatchCodes(db: Db, org: string, codes: readonly string[]
   const result = await db
     .deleteFrom('watches')
     .where('institution_org', '=', org)
-    .where(sql<boolean>`credit_code = any(${[...new Set(codes)]}::text[])`)
+    .where(sql<boolean>`credit_code = any(${[...new Set(codes)]}::char(18)[])`)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -37,7 +37,7 @@ export async function effectiveRatingsAt(db: Db, codes: readonly string[], at: D
   const result = await sql<EffectiveRating>`
     select distinct on (f.credit_code) ${EFFECT_COLUMNS}
     ${EFFECT_JOINS}
-    where f.credit_code = any(${[...codes]}::text[]) and f.effective_from <= ${at}
+    where f.credit_code = any(${[...codes]}::char(18)[]) and f.effective_from <= ${at}
     order by f.credit_code, f.effective_from desc, f.id desc`.execute(db);
   return new Map(result.rows.map((row) => [row.credit_code.trim(), trimmed(row)]));
 }

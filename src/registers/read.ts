@@ -41,7 +41,7 @@ export async function registerEntriesAt(db: Db, register: RegisterKind, at: Date
   const { rows } = await sql<{ credit_code: string; id: string; event: string; cause_code: string; cause: string; effective_from: Date; term: string | null; name: string | null }>`
     select e.credit_code, e.id, e.event, e.cause_code, e.cause, e.effective_from, ${termColumn}::text as term, ec.name
     from ${table} e left join enterprise_current ec on ec.credit_code = e.credit_code
-    where e.credit_code = any(${codes}::text[]) and e.effective_from <= ${at}
+    where e.credit_code = any(${codes}::char(18)[]) and e.effective_from <= ${at}
     order by e.credit_code, e.effective_from, e.id`.execute(db);
   const byCode = new Map<string, { name: string | null; events: RegisterEventFact<string>[] }>();
   for (const row of rows) {
