@@ -158,7 +158,7 @@ async function loadEnterpriseFacts(db: Db, codes: string[]): Promise<Map<string,
   const rows = await db
     .selectFrom('enterprise_current')
     .select(['credit_code', 'name', 'region', 'industry', 'key_discharge_unit', 'registered_on', 'closed_on'])
-    .where(sql<boolean>`credit_code = any(${codes}::text[])`)
+    .where(sql<boolean>`credit_code = any(${codes}::bpchar[])`) // the column's own type, so the index is usable
     .execute();
   return new Map(
     rows.map((r) => [
@@ -178,6 +178,23 @@ async function loadEnterpriseFacts(db: Db, codes: string[]): Promise<Map<string,
 type RawRow = Record<string, unknown> & { id: number; credit_code: string };
 
 /**
+ * The columns the mappers below read, per kind (besides id and credit_code): a rating run reads
+ * every evidence row of the population, and `t.*` would also carry free text, provenance and
+ * timestamps (parsed into Dates) that an EvidenceSet never holds. Keep in step with the mappers.
+ */
+const MAPPED_COLUMNS: Record<EvidenceKind, readonly string[]> = {
+  violation: ['decision_number', 'decided_on', 'violation_type', 'incident_severity', 'fine_cny', 'measures', 'rectified_on'],
+  emission: ['period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'unit', 'monitoring_source', 'exceedance_ratio', 'exceedance_db'],
+  audit: ['audit_date', 'level', 'accepted', 'accepted_on'],
+  disclosure: ['year', 'status', 'checked_on'],
+  complaint: ['received_on', 'verified_on', 'channel', 'substantiated'],
+  permitReport: ['report_type', 'period_end', 'due_on', 'submitted_on', 'complete'],
+};
+const SELECT_LISTS = Object.fromEntries(
+  Object.entries(MAPPED_COLUMNS).map(([kind, columns]) => [kind, sql.join(['id', 'credit_code', ...columns].map((c) => sql.ref(`t.${c}`)))]),
+) as Record<EvidenceKind, ReturnType<typeof sql.join>>;
+
+/**
  * Rows that count now: not a withdrawal themselves, and not superseded by any later row (a
  * withdrawal supersedes its target too, so both drop out). Ordered by id for stable output.
  */
@@ -189,7 +206,7 @@ async function currentRows(db: Db, kind: EvidenceKind, codes: string[], knownAt:
   // (a rating run's batch) and `bpchar[]` keeps the comparison on the column's own type, so the index
   // stays usable; `supersedes_id is not null` lets the partial index answer the anti-join.
   const result = await sql<RawRow>`
-    select t.* from ${table} t
+    select ${SELECT_LISTS[kind]} from ${table} t
     where t.credit_code between ${codes[0]} and ${codes[codes.length - 1]}
       and t.credit_code = any(${codes}::bpchar[])
       and not t.revoked
