@@ -23,6 +23,16 @@ export interface Config {
   /** Most credit codes one batch (creditChecks, watch, unwatch) accepts. */
   maxBatchCodes: number;
   seedDemoOnEmpty: boolean;
+  /**
+   * The application's own database role (docs/SECURITY.md "Database role"): when set, `envcredit
+   * migrate` grants it read-and-append on history right after migrating, so grants never lag a migration.
+   */
+  databaseAppRole: string | undefined;
+  /**
+   * Browser origins allowed to call /graphql cross-site: `'*'` (any), a list, or none (same-origin
+   * only). Tokens travel in the Authorization header, never cookies, so no credentials are allowed.
+   */
+  corsOrigins: '*' | string[];
   /** GraphQL and HTTP limits (src/security, docs/SECURITY.md). */
   limits: Limits;
 }
@@ -59,6 +69,16 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const intVar = (fallback: number, min: number, max: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
+/** scheme://host[:port] and nothing more, as a browser sends it in the Origin header. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
   PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(4000)),
@@ -67,6 +87,18 @@ const envSchema = z.object({
     z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  DATABASE_APP_ROLE: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a role name: lower-case letters, digits and _ (at most 63)').optional(),
+  ),
+  CORS_ORIGINS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .refine((list) => list.every((o) => o === '*' || isOrigin(o)), 'must be * or a comma-separated list of origins such as https://bank.example.cn')
       .optional(),
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
@@ -154,6 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPageSize: e.MAX_PAGE_SIZE,
     maxBatchCodes: e.MAX_BATCH_CODES,
     seedDemoOnEmpty: production ? false : e.SEED_DEMO !== 'false',
+    databaseAppRole: e.DATABASE_APP_ROLE,
+    // Unset: any origin while developing, none in production (an operator names the bank portals).
+    corsOrigins: e.CORS_ORIGINS ? (e.CORS_ORIGINS.includes('*') ? '*' : e.CORS_ORIGINS) : production ? [] : '*',
     limits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -22,7 +22,7 @@ import { siteRouter } from './site/router.ts';
 import type { RuleRegistry } from './rules/index.ts';
 import { auditPlugin } from './audit/plugin.ts';
 import { graphqlHardening } from './security/graphql-limits.ts';
-import { jsonErrors, jsonNotFound, rateLimit, securityHeaders } from './security/http-hardening.ts';
+import { corsOptions, jsonErrors, jsonNotFound, rateLimit, securityHeaders } from './security/http-hardening.ts';
 
 export interface AppDependencies {
   config: Config;
@@ -111,6 +111,7 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
     graphqlEndpoint: '/graphql',
     graphiql: !production,
     landingPage: false,
+    cors: corsOptions(config),
     logging: false,
     maskedErrors: { maskError: maskError(logger) },
     ...hardening,
@@ -128,6 +129,8 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
     }),
   });
   // Yoga is itself a node request handler; it receives { req, res } as its server context.
+  // Whether CORS headers are sent depends on the Origin header, so shared caches must key on it.
+  app.use(yoga.graphqlEndpoint, (_req, res, next) => (res.vary('Origin'), next()));
   app.use(yoga.graphqlEndpoint, rateLimit({ limits: config.limits, verify }));
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
   app.use('/registers', rateLimit({ limits: config.limits, verify }), registersRouter({ db, clock, logger }));

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from './db/connect.ts';
+import { grantAppRole } from './db/grants.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createApp } from './server.ts';
@@ -43,8 +44,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const rules = options.rules ?? loadRuleRegistry(config.rulesDir);
   const database = options.database ?? (await connectDatabase(connectionOptionsFrom(config)));
   const ownsDatabase = !options.database;
+  // Connected as the owner, start-up migrates and re-grants the service's role; connected as that
+  // role (production), nothing is pending and nothing is granted.
   const applied = await migrateToLatest(database.db);
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  const appRole = database.kind === 'postgres' && applied.length > 0 ? config.databaseAppRole : undefined;
+  if (appRole) await grantAppRole(database.db, appRole);
+  if (applied.length > 0) logger.info({ applied, grantedTo: appRole }, 'migrations applied');
   await options.beforeListen?.(database, logger, rules);
 
   await assertPinnedVersionsUnchanged(database.db, rules);

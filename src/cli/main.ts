@@ -4,7 +4,7 @@ import { mintDevelopmentToken } from '../auth/jwt.ts';
 import { ROLES, type Role } from '../auth/principal.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { migrateAndGrant, migrateToLatest } from '../db/migrate.ts';
 import { grantAppRole } from '../db/grants.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
 import { DEMO_SEED, publishDemoRating } from '../demo/seed-on-start.ts';
@@ -55,9 +55,11 @@ program
   .description('apply pending database migrations (DATABASE_URL, or the embedded database under DATA_DIR)')
   .action(() =>
     withDatabase(async ({ db, kind }) => {
-      const applied = await migrateToLatest(db);
+      // The embedded database has one user and no roles to grant to.
+      const { applied, granted } = await migrateAndGrant(db, kind === 'postgres' ? config().databaseAppRole : undefined);
       console.log(applied.length ? `applied on ${kind}: ${applied.join(', ')}` : `${kind} database is up to date`);
-    }),
+      if (granted) console.log(`granted ${granted.role}: read-and-append on ${granted.historyTables.length} history tables`);
+    }).catch((error: Error) => fail(error.message)),
   );
 
 program

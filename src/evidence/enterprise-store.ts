@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, EnterpriseRow } from '../db/database.ts';
+import { lockTableForSingleWrite } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
 import type { Page } from '../graphql/pagination.ts';
 
@@ -84,6 +85,7 @@ const revisionValues = (code: string, revision: number, d: EnterpriseDetails, p:
  */
 export async function registerEnterprise(db: Db, code: string, details: EnterpriseDetails, provenance: Provenance): Promise<StoredEnterprise> {
   return db.transaction().execute(async (trx) => {
+    await lockTableForSingleWrite(trx, 'enterprise_revisions');
     const inserted = await trx
       .insertInto('enterprises')
       .values({ credit_code: code, created_by: provenance.recordedBy })
@@ -105,9 +107,12 @@ export async function registerEnterprise(db: Db, code: string, details: Enterpri
 /** Records a change of an enterprise's details as a new revision; the earlier ones stay. */
 export async function reviseEnterprise(db: Db, code: string, details: EnterpriseDetails, provenance: Provenance): Promise<StoredEnterprise> {
   return db.transaction().execute(async (trx) => {
-    // Lock the identity row so two concurrent revisions cannot take the same number.
-    const locked = await trx.selectFrom('enterprises').select('credit_code').where('credit_code', '=', code).forUpdate().executeTakeFirst();
-    if (!locked) throw notFound(`enterprise ${code}`, 'input.creditCode');
+    // One reviser per enterprise at a time, so two concurrent revisions cannot take the same number.
+    // (An advisory lock: SELECT … FOR UPDATE needs UPDATE on enterprises, which the service's role lacks.)
+    await lockTableForSingleWrite(trx, 'enterprise_revisions');
+    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:enterprise:${code}`}))`.execute(trx);
+    const known = await trx.selectFrom('enterprises').select('credit_code').where('credit_code', '=', code).executeTakeFirst();
+    if (!known) throw notFound(`enterprise ${code}`, 'input.creditCode');
     const replay = await trx
       .selectFrom('enterprise_revisions')
       .select(['credit_code', 'revision'])

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { CompiledQuery } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { BULK_WRITE_LOCK_SQL, tableWriteLockKey } from '../db/locks.ts';
 import type { Db } from '../db/database.ts';
 import { importKindSpec, type CellValue, type ImportKindName, type ImportKindSpec } from './kinds.ts';
 import { ImportFileError, readRecords, type ImportFormat } from './read-records.ts';
@@ -289,7 +290,7 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
   if (staged > 0) {
     await session.query('analyze import_staging');
     await session.query('create temp table import_refused (line integer not null, field text not null, reason text not null, conflict boolean not null) on commit drop');
-    await session.query(`lock table ${spec.table} in share row exclusive mode`);
+    await session.query(BULK_WRITE_LOCK_SQL, [tableWriteLockKey(spec.table)]);
     const s = (c: string) => `s.${c}`;
     const t = (c: string) => `t.${c}`;
     const content = spec.contentColumns;

@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { RequestTokenVerifier } from '../auth/jwks.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { CSRF_HEADER } from './graphql-limits.ts';
 import { TokenBucketLimiter } from './token-bucket.ts';
 
 /** A GraphQL-shaped error body, so clients read every refusal the same way. */
@@ -19,6 +20,30 @@ function sendError(res: Response, status: number, code: string, message: string,
 export function securityHeaders(config: Pick<Config, 'nodeEnv'>): RequestHandler {
   const graphiql = config.nodeEnv !== 'production';
   return helmet({ contentSecurityPolicy: graphiql ? false : undefined });
+}
+
+/**
+ * Yoga's CORS options from CORS_ORIGINS. Yoga's own default reflects every origin and allows
+ * credentials; here only the configured origins get an Access-Control-Allow-Origin, never with
+ * credentials (bearer tokens, no cookies), and only for the methods and headers the API uses.
+ */
+export function corsOptions(config: Pick<Config, 'corsOrigins'>) {
+  const { corsOrigins } = config;
+  if (Array.isArray(corsOrigins) && corsOrigins.length === 0) return false as const;
+  const allowed = corsOrigins === '*' ? undefined : new Set(corsOrigins);
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    // An origin outside the list gets no CORS headers at all, so the browser withholds the answer.
+    if (allowed && (!origin || !allowed.has(origin))) return false as const;
+    return {
+      origin: corsOrigins === '*' ? '*' : origin!,
+      credentials: false,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'retry-after'],
+      maxAge: 600,
+    };
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCity } from '../../src/demo/seed.ts';
 import { lifecycleRulesDir } from '../support/rules.ts';
+import { expectHistoryRefused } from '../support/db.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
@@ -281,7 +282,7 @@ describe('publicity, objection, publication', () => {
   });
 
   it('the database refuses to edit a stored rating', async () => {
-    await expect(sql`update ratings set level = 'GREEN'`.execute(server.database.db)).rejects.toThrow(/history/);
-    await expect(sql`delete from rating_effects`.execute(server.database.db)).rejects.toThrow(/history/);
+    await expectHistoryRefused(server.database, `update ratings set level = 'GREEN'`);
+    await expectHistoryRefused(server.database, 'delete from rating_effects');
   });
 });

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { addMonths } from '../../src/rules/dates.ts';
+import { expectHistoryRefused } from '../support/db.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
@@ -189,10 +190,10 @@ describe('the leader register and the blacklist', () => {
 
   it('the database refuses to change or delete a register event or a repair decision', async () => {
     const db = server.database.db;
-    await expect(sql`update blacklist_events set cause = 'edited'`.execute(db)).rejects.toThrow(/history and cannot be changed/);
-    await expect(sql`delete from leader_events`.execute(db)).rejects.toThrow(/history and cannot be changed/);
-    await expect(sql`update repair_decisions set decision = 'REJECTED'`.execute(db)).rejects.toThrow(/history and cannot be changed/);
-    await expect(sql`truncate register_proposals cascade`.execute(db)).rejects.toThrow(/history and cannot be changed/);
+    await expectHistoryRefused(server.database, `update blacklist_events set cause = 'edited'`);
+    await expectHistoryRefused(server.database, 'delete from leader_events');
+    await expectHistoryRefused(server.database, `update repair_decisions set decision = 'REJECTED'`);
+    await expectHistoryRefused(server.database, 'truncate register_proposals cascade');
     const rows = await db.selectFrom('blacklist_events').select('cause').execute();
     expect(rows.every((r) => r.cause !== 'edited')).toBe(true);
   });

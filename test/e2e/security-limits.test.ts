@@ -136,6 +136,57 @@ describe('HTTP hardening', () => {
   });
 });
 
+describe('CORS', () => {
+  const preflight = (endpoint: string, origin: string) =>
+    fetch(endpoint, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+  let portals: TestServer;
+  beforeAll(async () => {
+    portals = await startTestServer({ CORS_ORIGINS: 'https://credit.bank-a.example.cn, https://portal.insurer.example.cn' });
+  });
+  afterAll(() => portals?.stop());
+
+  it('answers only the configured origins, without credentials', async () => {
+    const allowed = await preflight(portals.endpoint, 'https://portal.insurer.example.cn');
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://portal.insurer.example.cn');
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+    const post = await fetch(portals.endpoint, {
+      method: 'POST',
+      headers: { origin: 'https://credit.bank-a.example.cn', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(post.headers.get('access-control-allow-origin')).toBe('https://credit.bank-a.example.cn');
+    expect(post.headers.get('vary') ?? '').toMatch(/origin/i);
+
+    const stranger = await preflight(portals.endpoint, 'https://evil.example.com');
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    const strangerPost = await fetch(portals.endpoint, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example.com', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(strangerPost.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows no cross-origin caller in production unless CORS_ORIGINS names it', async () => {
+    const production = await startTestServer({ NODE_ENV: 'production' });
+    try {
+      const answer = await preflight(production.endpoint, 'https://credit.bank-a.example.cn');
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await production.stop();
+    }
+    // Outside production any origin may call (a developer's local front end), still without credentials.
+    const dev = await preflight(server.endpoint, 'http://localhost:5173');
+    expect(dev.headers.get('access-control-allow-origin')).toMatch(/^(\*|http:\/\/localhost:5173)$/);
+    expect(dev.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+});
+
 describe('rate limits', () => {
   let limited: TestServer;
   beforeAll(async () => {
@@ -227,7 +278,7 @@ describe('masked errors', () => {
     const service = await startService({ config, database, logger });
     try {
       // Reads go through the enterprise_current view; without it the lookup fails inside PostgreSQL.
-      await sql`alter view enterprise_current rename to enterprise_current_hidden_by_test`.execute(database.db);
+      await sql`alter view enterprise_current rename to enterprise_current_hidden_by_test`.execute(database.owner);
       const response = await fetch(`${service.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

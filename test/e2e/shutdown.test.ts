@@ -23,7 +23,7 @@ describe('graceful shutdown', () => {
     let locked!: () => void;
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
     // Holds the lock until released (on PGlite, holding the one connection has the same effect).
-    const holder = server.database.db.transaction().execute(async (trx) => {
+    const holder = server.database.owner.transaction().execute(async (trx) => {
       await sql`lock table enterprises, enterprise_revisions in access exclusive mode`.execute(trx);
       locked();
       await released;

@@ -4,7 +4,9 @@
  * UPDATE, DELETE or TRUNCATE it — refused by privilege, before any trigger runs. On PostgreSQL the
  * real server then runs as that role (a LOGIN role on a fresh test database) and does its work.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +22,8 @@ import { startService } from '../../src/service.ts';
 import { createTestDatabase, withDatabaseName, type TestDatabase } from '../support/db.ts';
 import { TEST_JWT_SECRET } from '../support/server.ts';
 
+const run = promisify(execFile);
+const BIN = new URL('../../src/cli/envcredit.mjs', import.meta.url).pathname;
 const ROLE = `envcredit_app_t_${randomBytes(4).toString('hex')}`;
 /** Tables the brief names; each must be among the history tables the grant finds. */
 const MUST_BE_HISTORY = ['audit_log', 'violations', 'emission_records', 'ratings', 'rating_runs', 'rating_run_events', 'rating_effects'];
@@ -28,7 +32,7 @@ let database: TestDatabase;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  if (database.url) await sql`create role ${sql.id(ROLE)} login`.execute(database.db);
+  if (database.url) await sql`create role ${sql.id(ROLE)} login`.execute(database.owner);
 });
 afterAll(async () => {
   await database?.dispose();
@@ -61,20 +65,32 @@ const refusal = async (statement: Promise<unknown>) => {
   return { state: sqlState(error), message: (error as Error | null)?.message ?? 'no error' };
 };
 
+describe('the suite as the service role', () => {
+  it.skipIf(!process.env.DATABASE_URL)('connects as DATABASE_APP_ROLE when it is set, and CI always sets it', async () => {
+    if (process.env.CI) expect(process.env.DATABASE_APP_ROLE, '.ci/run runs npm test as the application role').toBeTruthy();
+    const { rows } = await sql<{ user: string; owner: string }>`select current_user as user, (select tableowner from pg_tables where tablename = 'violations') as owner`.execute(database.db);
+    if (process.env.DATABASE_APP_ROLE) {
+      expect(rows[0]).toEqual({ user: process.env.DATABASE_APP_ROLE, owner: expect.not.stringMatching(process.env.DATABASE_APP_ROLE) });
+    } else {
+      expect(rows[0]!.user).toBe(rows[0]!.owner);
+    }
+  });
+});
+
 describe('grant-app-role', () => {
   it('classifies tables from the catalogue and is idempotent', async () => {
-    const report = await grantAppRole(database.db, ROLE, { create: true });
+    const report = await grantAppRole(database.owner, ROLE, { create: true });
     expect(report.historyTables).toEqual(expect.arrayContaining(MUST_BE_HISTORY));
     expect(report.readOnlyTables).toEqual(expect.arrayContaining(['kysely_migration', 'kysely_migration_lock']));
     for (const table of MUST_BE_HISTORY) expect(report.readWriteTables).not.toContain(table);
-    expect(await historyTables(database.db)).toEqual(report.historyTables);
-    expect(await grantAppRole(database.db, ROLE)).toEqual({ ...report, created: false });
-    await expect(grantAppRole(database.db, 'no_such_role_here')).rejects.toThrow(/does not exist/);
-    await expect(grantAppRole(database.db, 'x; drop table audit_log')).rejects.toThrow(/role name/);
+    expect(await historyTables(database.owner)).toEqual(report.historyTables);
+    expect(await grantAppRole(database.owner, ROLE)).toEqual({ ...report, created: false });
+    await expect(grantAppRole(database.owner, 'no_such_role_here')).rejects.toThrow(/does not exist/);
+    await expect(grantAppRole(database.owner, 'x; drop table audit_log')).rejects.toThrow(/role name/);
   });
 
   it('lets the role read and append history but never UPDATE, DELETE or TRUNCATE it', async () => {
-    const db = database.db;
+    const db = database.owner; // SET LOCAL ROLE needs a member of the role: the owner (a superuser here)
     await appendAudit(db, {
       at: new Date(), actor: 'seed', role: null, org: null, operationType: 'mutation', operationName: null, rootFields: ['x'],
       documentDigest: '0'.repeat(64), variablesDigest: '0'.repeat(64), status: 'OK', errorCode: null, requestId: 'r',
@@ -110,6 +126,37 @@ describe('grant-app-role', () => {
     });
     expect(appended).toBeGreaterThan(0);
     expect(await verifyAuditChain(db)).toMatchObject({ intact: true, rows: 1 });
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('envcredit migrate grants DATABASE_APP_ROLE as part of migrating an empty database', async () => {
+    const name = `envcredit_m_${randomBytes(5).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name}`);
+      const url = withDatabaseName(process.env.DATABASE_URL!, name);
+      const { stdout } = await run(process.execPath, [BIN, 'migrate'], { env: { ...process.env, DATABASE_URL: url, DATABASE_APP_ROLE: ROLE }, timeout: 60_000 });
+      expect(stdout).toMatch(/applied on postgres: 0001/);
+      expect(stdout).toMatch(new RegExp(`granted ${ROLE}: read-and-append on \\d+ history tables`));
+      const check = new pg.Client({ connectionString: url });
+      await check.connect();
+      try {
+        const { rows } = await check.query(
+          `select has_table_privilege($1, 'violations', 'INSERT') as ins, has_table_privilege($1, 'violations', 'UPDATE') as upd,
+                  has_table_privilege($1, 'watches', 'DELETE') as watch_del`, [ROLE]);
+        expect(rows[0]).toEqual({ ins: true, upd: false, watch_del: true });
+      } finally {
+        await check.end();
+      }
+      const refused = await run(process.execPath, [BIN, 'migrate'], { env: { ...process.env, DATABASE_URL: url, DATABASE_APP_ROLE: 'Not A Role' } }).then(
+        () => '',
+        (e: { stderr: string }) => e.stderr,
+      );
+      expect(refused).toMatch(/DATABASE_APP_ROLE.*role name/);
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.end();
+    }
   });
 
   it.skipIf(!process.env.DATABASE_URL)('runs the real service as the role: it records, audits and watches, and still cannot rewrite history', async () => {

@@ -108,8 +108,8 @@ describe('envcredit import', () => {
   it('is all-or-nothing: a failure during the apply leaves nothing', async () => {
     const before = await count('verified_complaints');
     await sql`create function import_test_boom() returns trigger language plpgsql as $$
-      begin if new.source_id = 'BOOM' then raise exception 'boom'; end if; return new; end $$`.execute(database.db);
-    await sql`create trigger import_test_boom before insert on verified_complaints for each row execute function import_test_boom()`.execute(database.db);
+      begin if new.source_id = 'BOOM' then raise exception 'boom'; end if; return new; end $$`.execute(database.owner);
+    await sql`create trigger import_test_boom before insert on verified_complaints for each row execute function import_test_boom()`.execute(database.owner);
     try {
       const ndjson = ['OK-1', 'OK-2', 'BOOM', 'OK-3']
         .map((id, i) => JSON.stringify({ creditCode: A, source: 'hotline', sourceId: id, receivedOn: '2025-07-01', verifiedOn: `2025-07-0${i + 2}`, channel: 'HOTLINE', substantiated: true, summary: '群众反映夜间异味' }))
@@ -121,7 +121,7 @@ describe('envcredit import', () => {
       await expect(run(ok, { kind: 'complaints', format: 'ndjson', beforeApply: async () => {} })).resolves.toMatchObject({ applied: 3 });
       expect(await count('verified_complaints')).toBe(before + 3);
     } finally {
-      await sql`drop trigger import_test_boom on verified_complaints`.execute(database.db);
+      await sql`drop trigger import_test_boom on verified_complaints`.execute(database.owner);
     }
   });
 

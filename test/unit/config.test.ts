@@ -16,6 +16,10 @@ describe('configuration from the environment', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ JWT_PUBLIC_KEY: 'not a pem' }, 'JWT_PUBLIC_KEY'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ CORS_ORIGINS: 'bank-a.example.cn' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://bank-a.example.cn/portal' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'ftp://bank-a.example.cn' }, 'CORS_ORIGINS'],
+    [{ DATABASE_APP_ROLE: 'App Role' }, 'DATABASE_APP_ROLE'],
   ])('stops on %o naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable}`));
@@ -27,6 +31,13 @@ describe('configuration from the environment', () => {
     expect(config.seedDemoOnEmpty).toBe(false);
     expect(config.jwt.secret).toBe('x'.repeat(40));
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), SEED_DEMO: 'true' })).toThrow(/SEED_DEMO/);
+  });
+
+  it('reads CORS origins as a list, any origin only outside production unless asked', () => {
+    expect(loadConfig({ CORS_ORIGINS: ' https://a.example.cn ,https://b.example.cn:8443' }).corsOrigins).toEqual(['https://a.example.cn', 'https://b.example.cn:8443']);
+    expect(loadConfig({}).corsOrigins).toBe('*');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).corsOrigins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
   });
 
   it('treats empty variables as unset', () => {
