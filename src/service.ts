@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from './db/connect.ts';
 import { grantAppRole } from './db/grants.ts';
+import { RunLeases } from './rating/run-leases.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createApp } from './server.ts';
@@ -53,7 +54,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   await options.beforeListen?.(database, logger, rules);
 
   await assertPinnedVersionsUnchanged(database.db, rules);
-  const tracker = new RunTracker();
+  const tracker = new RunTracker(database.pool ? new RunLeases(database.pool) : undefined);
   const interrupted = await failInterruptedRuns(database.db, tracker);
   if (interrupted.length > 0) logger.warn({ runs: interrupted }, 'rating runs interrupted by an earlier stop were marked FAILED');
 
@@ -76,6 +77,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
       const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
       await closed;
       clearTimeout(timer);
+      // Runs in the background end at their next batch as FAILED, rather than stay RUNNING until the next start.
+      await tracker.stopAll();
       if (ownsDatabase) await database.close();
       logger.info('envcredit stopped');
     })());

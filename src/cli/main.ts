@@ -5,6 +5,7 @@ import { ROLES, type Role } from '../auth/principal.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from '../db/connect.ts';
 import { migrateAndGrant, migrateToLatest } from '../db/migrate.ts';
+import { RunLeases } from '../rating/run-leases.ts';
 import { grantAppRole } from '../db/grants.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
 import { DEMO_SEED, publishDemoRating } from '../demo/seed-on-start.ts';
@@ -129,9 +130,11 @@ program
         : options.industry
           ? { kind: 'INDUSTRY', industry: options.industry.toUpperCase() }
           : { kind: 'ALL' };
-    return withDatabase(async ({ db }) => {
+    return withDatabase(async ({ db, pool }) => {
       await migrateToLatest(db);
-      const tracker = new RunTracker();
+      const tracker = new RunTracker(pool ? new RunLeases(pool) : undefined);
+      // Ctrl-C or a SIGTERM ends the run at its next batch, recorded as FAILED, instead of leaving it RUNNING.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void tracker.stopAll());
       const logger = createLogger({ logLevel: 'warn' });
       const runId = await startRatingRun({ db, rules: registry, tracker, logger }, { ruleSetId: ruleSet.id, version: ruleSet.version, period, scope, mode: options.mode, actor: options.by });
       const bar = process.stderr.isTTY

@@ -7,6 +7,7 @@ import { canonicalJson, evaluate, type CompiledRuleSet, type Rating, type RuleRe
 import type { RatingPeriod } from './period.ts';
 import { appendRunEvent, countScope, createRun, findRuns, insertRatings, scopeCodes, type NewRating, type RunScope } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
+import type { RunLeases } from './run-leases.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 
 /** Enterprises evaluated and written per round trip: bounds memory whatever the population. */
@@ -15,7 +16,12 @@ export const RUN_BATCH_SIZE = 500;
 export interface RunProgress {
   done: number;
   total: number;
+  /** Aborted when the service stops: the run ends at its next batch boundary as FAILED. */
+  signal: AbortSignal;
 }
+
+/** Why a run stopped when the service stopping aborted it (recorded in its FAILED event). */
+export const STOPPED_BY_SHUTDOWN = 'interrupted: the service stopped during the run';
 
 export const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
@@ -38,20 +44,47 @@ export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, pe
 }
 
 /**
- * Keeps track of the runs this process is executing: progress for `ratingRun { progress }` and
- * the completion promise (tests and the CLI wait on it).
+ * Keeps track of the runs this process is executing: progress for `ratingRun { progress }`, the
+ * completion promise (tests and the CLI wait on it), and — on PostgreSQL — each run's lease, so other
+ * instances can tell a live run from one whose process died (see RunLeases).
  */
 export class RunTracker {
   private readonly progress = new Map<number, RunProgress>();
   private readonly completions = new Map<number, Promise<void>>();
+  private readonly aborts = new Map<number, AbortController>();
+
+  constructor(private readonly leases?: RunLeases) {}
 
   track(runId: number, total: number, work: (progress: RunProgress) => Promise<void>): Promise<void> {
-    const progress = { done: 0, total };
+    const abort = new AbortController();
+    const progress: RunProgress = { done: 0, total, signal: abort.signal };
     this.progress.set(runId, progress);
-    const completion = work(progress).finally(() => this.progress.delete(runId));
+    this.aborts.set(runId, abort);
+    const completion = (async () => {
+      const release = await this.leases?.hold(runId);
+      try {
+        await work(progress);
+      } finally {
+        await release?.();
+      }
+    })().finally(() => {
+      this.progress.delete(runId);
+      this.aborts.delete(runId);
+    });
     this.completions.set(runId, completion);
     completion.catch(() => {}).finally(() => this.completions.delete(runId));
     return completion;
+  }
+
+  /** Asks every run of this process to stop at its next batch, and waits until each has recorded how it ended. */
+  async stopAll(): Promise<void> {
+    for (const abort of this.aborts.values()) abort.abort();
+    await Promise.allSettled([...this.completions.values()]);
+  }
+
+  /** True when a live session elsewhere (another instance, or the CLI) holds the run's lease. */
+  async isHeldElsewhere(runId: number): Promise<boolean> {
+    return this.leases ? this.leases.isHeldElsewhere(runId) : false;
   }
 
   progressOf(runId: number): RunProgress | undefined {
@@ -147,6 +180,7 @@ async function executeRun(
   try {
     let next = loadBatch(null);
     for (;;) {
+      if (progress.signal.aborted) throw new Error(STOPPED_BY_SHUTDOWN);
       const t0 = Date.now();
       const { codes, sets } = await next;
       timings.waitLoadMs += Date.now() - t0;
@@ -179,8 +213,11 @@ async function executeRun(
     });
     services.logger.info({ runId, rated: progress.done, ms: Date.now() - started }, 'rating run drafted');
   } catch (error) {
-    services.logger.error({ err: error, runId }, 'rating run failed');
-    await appendRunEvent(services.db, runId, 'FAILED', request.actor, { error: (error as Error).message, rated: progress.done }).catch(() => {});
+    await pendingInsert.catch(() => {}); // nothing of this run is written after its FAILED event
+    const stopped = progress.signal.aborted;
+    if (stopped) services.logger.warn({ runId, rated: progress.done }, 'rating run stopped with the service');
+    else services.logger.error({ err: error, runId }, 'rating run failed');
+    await appendRunEvent(services.db, runId, 'FAILED', stopped ? 'system' : request.actor, { error: (error as Error).message, rated: progress.done }).catch(() => {});
     throw error;
   }
 }
@@ -195,7 +232,11 @@ export async function failInterruptedRuns(db: Db, tracker: RunTracker): Promise<
       not(exists(selectFrom('rating_run_events as later').select('later.id').whereRef('later.run_id', '=', 'e.run_id').whereRef('later.id', '>', 'e.id'))),
     )
     .execute();
-  const orphaned = running.map((r) => Number(r.run_id)).filter((id) => !tracker.isActive(id));
-  for (const id of orphaned) await appendRunEvent(db, id, 'FAILED', 'system', { error: 'interrupted: the process stopped during the run' });
+  const orphaned: number[] = [];
+  for (const id of running.map((r) => Number(r.run_id))) {
+    if (tracker.isActive(id) || (await tracker.isHeldElsewhere(id))) continue;
+    await appendRunEvent(db, id, 'FAILED', 'system', { error: 'interrupted: the process stopped during the run' });
+    orphaned.push(id);
+  }
   return orphaned;
 }
