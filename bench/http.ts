@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { mintDevelopmentToken } from '../src/auth/jwt.ts';
 import { loadConfig } from '../src/config.ts';
 import type { DatabaseHandle } from '../src/db/connect.ts';
+import { enterpriseNames } from '../src/lookups/check.ts';
 import { effectiveRatingsAt } from '../src/rating/effect-store.ts';
 import { registerStandingAt } from '../src/registers/standing.ts';
 import type { RuleRegistry } from '../src/rules/index.ts';
@@ -71,11 +72,11 @@ export async function measureHttp(options: { handle: DatabaseHandle; databaseUrl
     const [ratings, standings, names] = await Promise.all([
       effectiveRatingsAt(handle.db, [code], asOf),
       registerStandingAt(handle.db, [code], asOf),
-      sql<{ credit_code: string; name: string }>`select credit_code, name from enterprise_current where credit_code = any(${[code]}::text[])`.execute(handle.db),
+      enterpriseNames(handle.db, [code]),
     ]);
     const rating = ratings.get(code);
     const standing = standings.get(code)!;
-    res.json({ creditCode: code, enterpriseName: names.rows[0]?.name ?? null, level: rating?.level ?? null, score: rating ? Number(rating.score) : null, blacklisted: standing.blacklisted, leader: standing.leader });
+    res.json({ creditCode: code, enterpriseName: names.get(code) ?? null, level: rating?.level ?? null, score: rating ? Number(rating.score) : null, blacklisted: standing.blacklisted, leader: standing.leader });
   });
   const bare = await new Promise<Server>((resolve) => {
     const s = bareApp.listen(0, '127.0.0.1', () => resolve(s));

@@ -33,6 +33,8 @@ export interface Config {
    * only). Tokens travel in the Authorization header, never cookies, so no credentials are allowed.
    */
   corsOrigins: '*' | string[];
+  /** Worker threads that rate a run's batches; 0 rates on the main thread. */
+  ratingWorkers: number;
   /** GraphQL and HTTP limits (src/security, docs/SECURITY.md). */
   limits: Limits;
 }
@@ -93,6 +95,7 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a role name: lower-case letters, digits and _ (at most 63)').optional(),
   ),
+  RATING_WORKERS: intVar(0, 0, 64),
   CORS_ORIGINS: z.preprocess(
     emptyAsUndefined,
     z
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBatchCodes: e.MAX_BATCH_CODES,
     seedDemoOnEmpty: production ? false : e.SEED_DEMO !== 'false',
     databaseAppRole: e.DATABASE_APP_ROLE,
+    ratingWorkers: e.RATING_WORKERS,
     // Unset: any origin while developing, none in production (an operator names the bank portals).
     corsOrigins: e.CORS_ORIGINS ? (e.CORS_ORIGINS.includes('*') ? '*' : e.CORS_ORIGINS) : production ? [] : '*',
     limits: {

@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { pinoHttp } from 'pino-http';
 import { AuthenticationError } from './auth/jwt.ts';
-import { createRequestVerifier, type RequestTokenVerifier } from './auth/jwks.ts';
+import { createRequestVerifier, verifyOncePerRequest, type RequestTokenVerifier } from './auth/jwks.ts';
 import type { Principal } from './auth/principal.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
@@ -35,12 +35,13 @@ export interface AppDependencies {
 
 type ServerContext = { req: Request };
 
-async function principalFromHeader(header: string | undefined, verify: RequestTokenVerifier): Promise<Principal | null> {
+async function principalFromHeader(req: Request, verify: RequestTokenVerifier): Promise<Principal | null> {
+  const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
   try {
-    return await verify(match[1]!);
+    return await verifyOncePerRequest(req, match[1]!, verify);
   } catch (error) {
     if (error instanceof AuthenticationError) throw appError('UNAUTHENTICATED', error.message);
     throw error;
@@ -125,7 +126,7 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
       clock,
       logger: req.log ?? logger,
       requestId: String(req.id ?? ''),
-      principal: await principalFromHeader(req.headers.authorization, verify),
+      principal: await principalFromHeader(req, verify),
     }),
   });
   // Yoga is itself a node request handler; it receives { req, res } as its server context.

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from './db/connect.ts';
 import { grantAppRole } from './db/grants.ts';
 import { RunLeases } from './rating/run-leases.ts';
+import { createEvaluator } from './rating/evaluation-pool.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createApp } from './server.ts';
@@ -54,7 +55,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   await options.beforeListen?.(database, logger, rules);
 
   await assertPinnedVersionsUnchanged(database.db, rules);
-  const tracker = new RunTracker(database.pool ? new RunLeases(database.pool) : undefined);
+  const tracker = new RunTracker({ leases: database.pool ? new RunLeases(database.pool) : undefined, evaluator: createEvaluator(config.ratingWorkers) });
   const interrupted = await failInterruptedRuns(database.db, tracker);
   if (interrupted.length > 0) logger.warn({ runs: interrupted }, 'rating runs interrupted by an earlier stop were marked FAILED');
 
@@ -78,7 +79,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       await closed;
       clearTimeout(timer);
       // Runs in the background end at their next batch as FAILED, rather than stay RUNNING until the next start.
-      await tracker.stopAll();
+      await tracker.close();
       if (ownsDatabase) await database.close();
       logger.info('envcredit stopped');
     })());

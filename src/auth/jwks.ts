@@ -138,3 +138,18 @@ export function createRequestVerifier(config: Pick<Config, 'jwt'>): RequestToken
   const { jwksUrl, issuer, audience } = config.jwt;
   return jwksUrl ? createJwksVerifier({ url: jwksUrl, issuer, audience }) : createTokenVerifier(config);
 }
+
+const verifiedRequests = new WeakMap<object, Promise<Principal>>();
+
+/**
+ * Verifies a request's bearer token once, however many layers ask: the rate limiter needs the
+ * subject before GraphQL runs, and the GraphQL context needs the principal after.
+ */
+export function verifyOncePerRequest(request: object, token: string, verify: RequestTokenVerifier): Promise<Principal> {
+  let verified = verifiedRequests.get(request);
+  if (!verified) {
+    verified = Promise.resolve().then(() => verify(token));
+    verifiedRequests.set(request, verified);
+  }
+  return verified;
+}

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from '../db/connect.ts';
 import { migrateAndGrant, migrateToLatest } from '../db/migrate.ts';
 import { RunLeases } from '../rating/run-leases.ts';
+import { createEvaluator } from '../rating/evaluation-pool.ts';
 import { grantAppRole } from '../db/grants.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
 import { DEMO_SEED, publishDemoRating } from '../demo/seed-on-start.ts';
@@ -132,7 +133,7 @@ program
           : { kind: 'ALL' };
     return withDatabase(async ({ db, pool }) => {
       await migrateToLatest(db);
-      const tracker = new RunTracker(pool ? new RunLeases(pool) : undefined);
+      const tracker = new RunTracker({ leases: pool ? new RunLeases(pool) : undefined, evaluator: createEvaluator(config().ratingWorkers) });
       // Ctrl-C or a SIGTERM ends the run at its next batch, recorded as FAILED, instead of leaving it RUNNING.
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void tracker.stopAll());
       const logger = createLogger({ logLevel: 'warn' });
@@ -151,6 +152,7 @@ program
       } finally {
         if (bar) clearInterval(bar);
         if (process.stderr.isTTY) process.stderr.write('\n');
+        await tracker.close();
       }
       const run = (await findRun(db, runId))!;
       console.log(JSON.stringify({ run: `run:${runId}`, status: run.status, ...run.status_detail }));

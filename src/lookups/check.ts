@@ -85,7 +85,7 @@ function rulesFor(context: Context, rating: EffectiveRating | undefined, asOf: D
 }
 
 /** Current names of the given codes, in one query. */
-async function enterpriseNames(db: Db, codes: readonly string[]): Promise<Map<string, string>> {
+export async function enterpriseNames(db: Db, codes: readonly string[]): Promise<Map<string, string>> {
   if (codes.length === 0) return new Map();
   const { rows } = await sql<{ credit_code: string; name: string }>`
     select credit_code, name from enterprise_current where credit_code = any(${[...codes]}::char(18)[])`.execute(db);

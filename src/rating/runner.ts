@@ -8,6 +8,7 @@ import type { RatingPeriod } from './period.ts';
 import { appendRunEvent, countScope, createRun, findRuns, insertRatings, scopeCodes, type NewRating, type RunScope } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
 import type { RunLeases } from './run-leases.ts';
+import { inlineEvaluator, type BatchEvaluator } from './evaluation-pool.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 
 /** Enterprises evaluated and written per round trip: bounds memory whatever the population. */
@@ -23,25 +24,7 @@ export interface RunProgress {
 /** Why a run stopped when the service stopping aborted it (recorded in its FAILED event). */
 export const STOPPED_BY_SHUTDOWN = 'interrupted: the service stopped during the run';
 
-export const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-
-/** One enterprise's rating as stored: the engine's canonical bytes plus what queries filter on. */
-export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, period: RatingPeriod): { rating: Rating; row: Omit<NewRating, 'runId' | 'evidenceKnownAt'> } {
-  const rating = evaluate(rules, evidence, { period: { start: period.start, end: period.end }, asOf: period.end });
-  const result = canonicalJson(rating);
-  return {
-    rating,
-    row: {
-      creditCode: evidence.creditCode,
-      score: rating.score,
-      level: rating.level,
-      vetoes: rating.vetoes.map((v) => v.id),
-      result,
-      resultHash: sha256(result),
-      evidenceFingerprint: sha256(canonicalJson(evidence)),
-    },
-  };
-}
+export { rateEnterprise, sha256 } from './rate-enterprise.ts';
 
 /**
  * Keeps track of the runs this process is executing: progress for `ratingRun { progress }`, the
@@ -53,7 +36,14 @@ export class RunTracker {
   private readonly completions = new Map<number, Promise<void>>();
   private readonly aborts = new Map<number, AbortController>();
 
-  constructor(private readonly leases?: RunLeases) {}
+  private readonly leases: RunLeases | undefined;
+  /** Where this process rates its runs' batches: worker threads, or by default this thread. */
+  readonly evaluator: BatchEvaluator;
+
+  constructor(options: { leases?: RunLeases | undefined; evaluator?: BatchEvaluator | undefined } = {}) {
+    this.leases = options.leases;
+    this.evaluator = options.evaluator ?? inlineEvaluator;
+  }
 
   track(runId: number, total: number, work: (progress: RunProgress) => Promise<void>): Promise<void> {
     const abort = new AbortController();
@@ -80,6 +70,12 @@ export class RunTracker {
   async stopAll(): Promise<void> {
     for (const abort of this.aborts.values()) abort.abort();
     await Promise.allSettled([...this.completions.values()]);
+  }
+
+  /** On shutdown: stops the runs (see stopAll), then the rating workers. */
+  async close(): Promise<void> {
+    await this.stopAll();
+    await this.evaluator.close();
   }
 
   /** True when a live session elsewhere (another instance, or the CLI) holds the run's lease. */
@@ -167,6 +163,7 @@ async function executeRun(
   const fingerprint = createHash('sha256');
   const levels: Record<string, number> = {};
   const timings = { evaluateMs: 0, waitLoadMs: 0, waitInsertMs: 0 };
+  const evaluator = services.tracker.evaluator;
   // Evidence as recorded when the run started: records added meanwhile wait for the next run.
   const loadBatch = async (after: string | null) => {
     const codes = await scopeCodes(services.db, request.scope, after, RUN_BATCH_SIZE);
@@ -174,9 +171,11 @@ async function executeRun(
     const standing = await evidenceStandingAt(services.db, codes, knownAt);
     return { codes, sets: await loadEvidenceSets(services.db, codes, { knownAt, standing }) };
   };
-  // A three-stage pipeline: the next batch loads and the previous one is written while this one is
-  // evaluated, so the database and the CPU work at the same time.
+  // A pipeline: the next batch loads while earlier ones are rated (in worker threads when there is
+  // a pool) and written. Batches are folded into the fingerprint and written strictly in order, and
+  // at most `evaluator.parallelism + 1` are in memory at once.
   let pendingInsert: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
   try {
     let next = loadBatch(null);
     for (;;) {
@@ -187,21 +186,27 @@ async function executeRun(
       if (codes.length === 0) break;
       next = loadBatch(codes[codes.length - 1]!);
       next.catch(() => {}); // surfaced when awaited above
-      const t1 = Date.now();
-      const rows = codes.map((code) => {
-        const { row } = rateEnterprise(rules, sets.get(code)!, request.period);
-        fingerprint.update(`${code}:${row.evidenceFingerprint}\n`);
-        levels[row.level] = (levels[row.level] ?? 0) + 1;
-        return { ...row, runId, evidenceKnownAt: knownAt };
-      });
-      timings.evaluateMs += Date.now() - t1;
-      const t2 = Date.now();
-      await pendingInsert;
-      timings.waitInsertMs += Date.now() - t2;
-      pendingInsert = insertRatings(services.db, rows).then(() => {
-        progress.done += codes.length;
-      });
-      pendingInsert.catch(() => {});
+      const rated = evaluator.rate(rules, codes.map((code) => sets.get(code)!), request.period);
+      const previous = pendingInsert;
+      pendingInsert = (async () => {
+        const { rows, ms } = await rated;
+        timings.evaluateMs += ms;
+        await previous; // in order: the fingerprint is over credit-code order
+        const stored = rows.map((row) => {
+          fingerprint.update(`${row.creditCode}:${row.evidenceFingerprint}\n`);
+          levels[row.level] = (levels[row.level] ?? 0) + 1;
+          return { ...row, runId, evidenceKnownAt: knownAt };
+        });
+        await insertRatings(services.db, stored);
+        progress.done += stored.length;
+      })();
+      pendingInsert.catch(() => {}); // surfaced when awaited below
+      inFlight.push(pendingInsert);
+      if (inFlight.length > evaluator.parallelism) {
+        const t2 = Date.now();
+        await inFlight.shift();
+        timings.waitInsertMs += Date.now() - t2;
+      }
     }
     await pendingInsert;
     await appendRunEvent(services.db, runId, 'DRAFTED', request.actor, {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request as ExpressRequest, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import type { RequestTokenVerifier } from '../auth/jwks.ts';
+import { verifyOncePerRequest, type RequestTokenVerifier } from '../auth/jwks.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { CSRF_HEADER } from './graphql-limits.ts';
@@ -66,22 +66,23 @@ export function rateLimit(options: {
       ? new TokenBucketLimiter(rateLimitAnonymousPerMinute, rateLimitAnonymousPerMinute, options.now)
       : undefined;
 
-  const subjectOf = async (header: string | undefined): Promise<string | undefined> => {
+  const subjectOf = async (req: ExpressRequest): Promise<string | undefined> => {
+    const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
     if (!match) return undefined;
     try {
-      return (await options.verify(match[1]!)).subject;
+      return (await verifyOncePerRequest(req, match[1]!, options.verify)).subject;
     } catch {
       return undefined;
     }
   };
 
   return async (req, res, next) => {
-    if (req.method === 'OPTIONS') {
-      next(); // CORS preflights carry no token and do no work
+    if (req.method === 'OPTIONS' || (!principals && !addresses)) {
+      next(); // CORS preflights carry no token and do no work; with both limits off there is nothing to count
       return;
     }
-    const subject = await subjectOf(req.headers.authorization);
+    const subject = await subjectOf(req);
     const limiter = subject !== undefined ? principals : addresses;
     if (!limiter) {
       next();

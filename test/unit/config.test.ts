@@ -20,6 +20,8 @@ describe('configuration from the environment', () => {
     [{ CORS_ORIGINS: 'https://bank-a.example.cn/portal' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'ftp://bank-a.example.cn' }, 'CORS_ORIGINS'],
     [{ DATABASE_APP_ROLE: 'App Role' }, 'DATABASE_APP_ROLE'],
+    [{ RATING_WORKERS: '-1' }, 'RATING_WORKERS'],
+    [{ RATING_WORKERS: 'two' }, 'RATING_WORKERS'],
   ])('stops on %o naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable}`));

@@ -1,0 +1,32 @@
+/**
+ * Rating one enterprise, the pure step a run repeats: used by the main thread and by the rating
+ * worker threads alike (it imports nothing that does I/O), so both write the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { EvidenceSet } from '../evidence/evidence-set.ts';
+import { canonicalJson } from '../rules/canonical-json.ts';
+import type { CompiledRuleSet } from '../rules/compile.ts';
+import { evaluate, type Rating } from '../rules/engine.ts';
+import type { RatingPeriod } from './period.ts';
+import type { NewRating } from './run-store.ts';
+
+export const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+/** One enterprise's rating as stored: the engine's canonical bytes plus what queries filter on. */
+export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, period: RatingPeriod): { rating: Rating; row: Omit<NewRating, 'runId' | 'evidenceKnownAt'> } {
+  const rating = evaluate(rules, evidence, { period: { start: period.start, end: period.end }, asOf: period.end });
+  const result = canonicalJson(rating);
+  return {
+    rating,
+    row: {
+      creditCode: evidence.creditCode,
+      score: rating.score,
+      level: rating.level,
+      vetoes: rating.vetoes.map((v) => v.id),
+      result,
+      resultHash: sha256(result),
+      evidenceFingerprint: sha256(canonicalJson(evidence)),
+    },
+  };
+}
+
