@@ -190,7 +190,7 @@ async function executeRun(
       const previous = pendingInsert;
       pendingInsert = (async () => {
         const { rows, ms } = await rated;
-        timings.evaluateMs += ms;
+        timings.evaluateMs += Math.round(ms);
         await previous; // in order: the fingerprint is over credit-code order
         const stored = rows.map((row) => {
           fingerprint.update(`${row.creditCode}:${row.evidenceFingerprint}\n`);
