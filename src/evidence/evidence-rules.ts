@@ -283,34 +283,33 @@ export function coerceInput(fields: readonly FieldSpec[], raw: Record<string, un
       check.require(!spec.required, spec.name, 'is required');
       continue;
     }
-    const bad = (message: string, expected?: string) => check.require(false, spec.name, message, expected);
     switch (spec.type.kind) {
       case 'text':
         if (typeof value === 'string') input[spec.name] = value;
         else if (typeof value === 'number') input[spec.name] = String(value);
-        else bad('must be text');
+        else check.require(false, spec.name, 'must be text');
         break;
       case 'date':
         if (typeof value === 'string' && isCalendarDate(value)) input[spec.name] = value;
-        else bad(`is not a calendar date: ${JSON.stringify(value)}`, 'YYYY-MM-DD');
+        else check.require(false, spec.name, `is not a calendar date: ${JSON.stringify(value)}`, 'YYYY-MM-DD');
         break;
       case 'float':
       case 'int': {
         const n = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value) ? Number(value) : Number.NaN;
-        if (!Number.isFinite(n)) bad(`is not a number: ${JSON.stringify(value)}`, 'a decimal number');
-        else if (spec.type.kind === 'int' && !Number.isInteger(n)) bad(`is not an integer: ${JSON.stringify(value)}`, 'an integer');
+        if (!Number.isFinite(n)) check.require(false, spec.name, `is not a number: ${JSON.stringify(value)}`, 'a decimal number');
+        else if (spec.type.kind === 'int' && !Number.isInteger(n)) check.require(false, spec.name, `is not an integer: ${JSON.stringify(value)}`, 'an integer');
         else input[spec.name] = n;
         break;
       }
       case 'boolean': {
         const word = typeof value === 'boolean' ? value : TRUE_WORDS.has(String(value).toLowerCase()) ? true : FALSE_WORDS.has(String(value).toLowerCase()) ? false : null;
-        if (word === null) bad(`is not true or false: ${JSON.stringify(value)}`, 'true | false');
+        if (word === null) check.require(false, spec.name, `is not true or false: ${JSON.stringify(value)}`, 'true | false');
         else input[spec.name] = word;
         break;
       }
       case 'enum': {
         if (typeof value === 'string' && spec.type.values.includes(value)) input[spec.name] = value;
-        else bad(`unknown value ${JSON.stringify(value)}`, spec.type.values.join(' | '));
+        else check.require(false, spec.name, `unknown value ${JSON.stringify(value)}`, spec.type.values.join(' | '));
         break;
       }
       case 'enumList': {
@@ -318,7 +317,7 @@ export function coerceInput(fields: readonly FieldSpec[], raw: Record<string, un
         const list = items.map((item) => String(item).trim()).filter(Boolean);
         const allowed = spec.type.values;
         const unknown = list.filter((item) => !allowed.includes(item));
-        if (unknown.length > 0) bad(`unknown value(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, (spec.type as { values: readonly string[] }).values.join(' | '));
+        if (unknown.length > 0) check.require(false, spec.name, `unknown value(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, (spec.type as { values: readonly string[] }).values.join(' | '));
         else input[spec.name] = list;
         break;
       }

@@ -73,9 +73,10 @@ describe('envcredit import', () => {
       `${A},penalty-register,PR-15,临环罚〔2025〕15号,2025-05-01,SMOKING,,大气法,-1,,`, // 8: closed list
       `${A},penalty-register,PR-16`, // 9: wrong cell count
       `${A},penalty-register,PR-10,临环罚〔2025〕10号,2025-05-01,OTHER,,大气法,5000,,`, // 10: same key as line 2, other content
+      `${A},penalty-register,PR-10,临环罚〔2025〕10号,2025-05-01,EXCEEDING_STANDARDS,,大气法,5000,,`, // 11: line 2 again, same content
     ]);
     const report = await run(file, { kind: 'violations', format: 'csv' });
-    expect(report).toMatchObject({ rows: 9, applied: 1, unchanged: 0, rejected: 8 });
+    expect(report).toMatchObject({ rows: 10, applied: 1, unchanged: 1, rejected: 8 });
     const byLine = (line: number) => report.rejections.filter((r) => r.line === line);
     expect(byLine(3)).toEqual([{ line: 3, field: 'decidedOn', reason: expect.stringContaining('not a calendar date') }]);
     expect(byLine(4)).toEqual([{ line: 4, field: 'incidentSeverity', reason: expect.stringContaining('ENVIRONMENTAL_INCIDENT') }]);
@@ -84,9 +85,26 @@ describe('envcredit import', () => {
     expect(byLine(7)).toEqual([{ line: 7, field: 'sourceId', reason: expect.stringContaining('already recorded with different content') }]);
     expect(byLine(8).map((r) => r.field)).toEqual(['violationType']);
     expect(byLine(9)).toEqual([{ line: 9, field: '(row)', reason: expect.stringContaining('cells') }]);
-    expect(byLine(10)).toEqual([{ line: 10, field: 'sourceId', reason: expect.stringContaining('line 2') }]);
+    expect(byLine(10)).toEqual([{ line: 10, field: 'sourceId', reason: expect.stringContaining('appears on line 2 with different content') }]);
+    expect(byLine(11)).toEqual([]);
     expect(report.conflicts).toBe(2);
     expect(await count('violations')).toBe(before + 1);
+  });
+
+  it('refuses an enterprise listed twice in one file with different details, and registers the first', async () => {
+    const C = withCheckCharacter('91220681MA1000103');
+    const D = withCheckCharacter('91220681MA1000104');
+    const file =
+      'credit_code,name,region,industry\n' +
+      `${C},临江市丙建材有限公司,六道沟镇,C3011\n` + // line 2
+      `${D},临江市丁木业有限公司,花山镇,C2021\n` + // 3
+      `${C},临江市丙建材股份有限公司,六道沟镇,C3011\n` + // 4: C again, another name
+      `${D},临江市丁木业有限公司,花山镇,C2021\n`; // 5: D again, the same details
+    const report = await run(file, { kind: 'enterprises', format: 'csv' });
+    expect(report).toMatchObject({ rows: 4, applied: 2, unchanged: 1, rejected: 1, conflicts: 1, enterprisesCreated: 2 });
+    expect(report.rejections).toEqual([{ line: 4, field: 'creditCode', reason: `enterprise ${C} appears on line 2 with different details` }]);
+    const c = await database.db.selectFrom('enterprise_current').select('name').where('credit_code', '=', C).executeTakeFirstOrThrow();
+    expect(c.name).toBe('临江市丙建材有限公司');
   });
 
   it('refuses a file whose header lacks required columns or has unknown ones', async () => {
@@ -96,13 +114,14 @@ describe('envcredit import', () => {
 
   it('writes nothing in a dry run, yet reports what it would do', async () => {
     const before = await count('violations');
+    const enterprisesBefore = await count('enterprises');
     const file = violationsCsv([`${B},penalty-register,PR-20,临环罚〔2025〕20号,2025-06-01,NOISE,,噪声法,0,WARNING,`, VIOLATION_1]);
     const report = await run(file, { kind: 'violations', format: 'csv', dryRun: true });
     expect(report).toMatchObject({ dryRun: true, rows: 2, applied: 1, unchanged: 1, rejected: 0 });
     expect(await count('violations')).toBe(before);
     const enterprises = await run(`creditCode,name,region,industry\n${UNKNOWN},临江市丙化工有限公司,花山镇,C26\n`, { kind: 'enterprises', format: 'csv', dryRun: true });
     expect(enterprises).toMatchObject({ applied: 1, enterprisesCreated: 1 });
-    expect(await count('enterprises')).toBe(2);
+    expect(await count('enterprises')).toBe(enterprisesBefore);
   });
 
   it('is all-or-nothing: a failure during the apply leaves nothing', async () => {
