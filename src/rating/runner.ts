@@ -51,7 +51,11 @@ export class RunTracker {
     this.progress.set(runId, progress);
     this.aborts.set(runId, abort);
     const completion = (async () => {
-      const release = await this.leases?.hold(runId);
+      // Without its lease the run does not start; `work` still runs, sees the abort and records FAILED.
+      const release = await this.leases?.hold(runId).catch((error: Error) => {
+        abort.abort(new Error(`the run could not take its lease: ${error.message}`));
+        return undefined;
+      });
       try {
         await work(progress);
       } finally {
@@ -68,7 +72,7 @@ export class RunTracker {
 
   /** Asks every run of this process to stop at its next batch, and waits until each has recorded how it ended. */
   async stopAll(): Promise<void> {
-    for (const abort of this.aborts.values()) abort.abort();
+    for (const abort of this.aborts.values()) abort.abort(new Error(STOPPED_BY_SHUTDOWN));
     await Promise.allSettled([...this.completions.values()]);
   }
 
@@ -179,7 +183,7 @@ async function executeRun(
   try {
     let next = loadBatch(null);
     for (;;) {
-      if (progress.signal.aborted) throw new Error(STOPPED_BY_SHUTDOWN);
+      if (progress.signal.aborted) throw progress.signal.reason instanceof Error ? progress.signal.reason : new Error(STOPPED_BY_SHUTDOWN);
       const t0 = Date.now();
       const { codes, sets } = await next;
       timings.waitLoadMs += Date.now() - t0;
@@ -219,10 +223,10 @@ async function executeRun(
     services.logger.info({ runId, rated: progress.done, ms: Date.now() - started }, 'rating run drafted');
   } catch (error) {
     await pendingInsert.catch(() => {}); // nothing of this run is written after its FAILED event
-    const stopped = progress.signal.aborted;
+    const stopped = progress.signal.aborted && (error as Error).message === STOPPED_BY_SHUTDOWN;
     if (stopped) services.logger.warn({ runId, rated: progress.done }, 'rating run stopped with the service');
     else services.logger.error({ err: error, runId }, 'rating run failed');
-    await appendRunEvent(services.db, runId, 'FAILED', stopped ? 'system' : request.actor, { error: (error as Error).message, rated: progress.done }).catch(() => {});
+    await appendRunEvent(services.db, runId, 'FAILED', progress.signal.aborted ? 'system' : request.actor, { error: (error as Error).message, rated: progress.done }).catch(() => {});
     throw error;
   }
 }

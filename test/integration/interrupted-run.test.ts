@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCity } from '../../src/demo/seed.ts';
 import { beginPublicity } from '../../src/rating/lifecycle.ts';
 import { parsePeriod } from '../../src/rating/period.ts';
-import { rateEnterprise, failInterruptedRuns, RunTracker } from '../../src/rating/runner.ts';
+import { rateEnterprise, failInterruptedRuns, RunTracker, startRatingRun } from '../../src/rating/runner.ts';
+import type { RunLeases } from '../../src/rating/run-leases.ts';
+import { createLogger } from '../../src/logger.ts';
 import { createRun, findRun, insertRatings, scopeCodes } from '../../src/rating/run-store.ts';
 import { pinRuleVersion } from '../../src/rating/rule-pins.ts';
 import { loadEvidenceSets } from '../../src/evidence/evidence-set.ts';
@@ -42,6 +44,20 @@ describe('a rating run killed mid-way', () => {
     expect(run.status_detail).toMatchObject({ error: expect.stringMatching(/interrupted/) });
     await expect(beginPublicity(db, rules, runId, 'admin')).rejects.toMatchObject({ extensions: { code: 'CONFLICT' } });
     expect(await db.selectFrom('rating_effects').selectAll().execute()).toEqual([]);
+  });
+
+  it('a run that cannot take its lease writes no rating and ends FAILED, saying why', async () => {
+    const leases = { hold: async () => Promise.reject(new Error('connection refused')), isHeldElsewhere: async () => false } as unknown as RunLeases;
+    const tracker = new RunTracker({ leases });
+    const runId = await startRatingRun(
+      { db: database.db, rules, tracker, logger: createLogger({ logLevel: 'silent' }) },
+      { ruleSetId: 'linjiang', version: '2025.1', period: parsePeriod('2025'), scope: { kind: 'ALL' }, mode: 'SIMULATION', actor: 'test' },
+    );
+    await tracker.completion(runId).catch(() => {});
+    const run = (await findRun(database.db, runId))!;
+    expect(run.status).toBe('FAILED');
+    expect(run.status_detail).toMatchObject({ error: 'the run could not take its lease: connection refused', rated: 0 });
+    expect(await database.db.selectFrom('ratings').select('id').where('run_id', '=', runId).execute()).toEqual([]);
   });
 
   it('leaves a run this process is still executing alone', async () => {
