@@ -148,7 +148,7 @@ program
           }, 200)
         : undefined;
       try {
-        await tracker.completion(runId);
+        await tracker.completion(runId).catch(() => {}); // a failed run is reported below from its FAILED event
       } finally {
         if (bar) clearInterval(bar);
         if (process.stderr.isTTY) process.stderr.write('\n');
