@@ -1,5 +1,6 @@
 import type { EvidenceKind } from '../db/database.ts';
 import { isIsoDate as isCalendarDate } from '../rules/dates.ts';
+import type { EnterpriseDetails } from './enterprise-store.ts';
 import type { EvidenceValues } from './evidence-store.ts';
 import { InputCheck } from './validate.ts';
 import {
@@ -209,17 +210,8 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
 // ---------------------------------------------------------------------------------------------
 // Enterprises
 
-/** The attributes an enterprise revision carries (as in enterprise-store's EnterpriseDetails). */
-export interface EnterpriseDetailValues {
-  name: string;
-  region: string;
-  industry: string;
-  legalRepresentative: string | null;
-  keyDischargeUnit: boolean;
-  permitNumber: string | null;
-  registeredOn: string | null;
-  closedOn: string | null;
-}
+/** The attributes an enterprise revision carries: the store's own type, so the two cannot drift apart. */
+export type EnterpriseDetailValues = EnterpriseDetails;
 
 export const ENTERPRISE_FIELDS: readonly FieldSpec[] = [
   req('creditCode', text),
