@@ -169,10 +169,21 @@ try {
   const run = await findRun(handle.db, runId);
   if (run?.status !== 'DRAFTED') throw new Error(`rating run ${runId} ended ${run?.status}`);
 
-  const f0 = Date.now();
   const client = await pool.connect();
   let ratingRows = 0;
+  let f0 = 0;
   try {
+    // The same number of rating rows in: the rows this run wrote, fetched before the clock starts (the floor
+    // is evidence out + ratings in; reading the ratings back is not part of it), copied into an empty table
+    // of the same shape.
+    const out: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.query(copyTo(`copy (select run_id, credit_code, score, level, vetoes, result, result_hash, evidence_fingerprint, evidence_known_at from ratings where run_id = ${runId}) to stdout`));
+      stream.on('data', (b: Buffer) => out.push(b));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    f0 = Date.now();
     for (const table of ['violations', 'emission_records', 'clean_production_audits', 'information_disclosures', 'verified_complaints', 'permit_execution_reports']) {
       await new Promise<void>((resolve, reject) => {
         const stream = client.query(copyTo(`copy (select * from ${table} order by credit_code) to stdout`));
@@ -181,15 +192,6 @@ try {
         stream.on('error', reject);
       });
     }
-    // The same number of rating rows in: the rows this run wrote, copied into an empty table of the same shape.
-    const out: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const stream = client.query(copyTo(`copy (select run_id, credit_code, score, level, vetoes, result, result_hash, evidence_fingerprint, evidence_known_at from ratings where run_id = ${runId}) to stdout`));
-      stream.on('data', (b: Buffer) => out.push(b));
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
-    const f1 = Date.now();
     await client.query('begin');
     await client.query('create temp table floor_ratings (like ratings including defaults) on commit drop');
     await new Promise<void>((resolve, reject) => {
@@ -201,7 +203,6 @@ try {
     });
     ratingRows = Number((await client.query('select count(*) from floor_ratings')).rows[0].count);
     await client.query('rollback');
-    void f1;
   } finally {
     client.release();
   }
