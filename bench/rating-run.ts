@@ -8,7 +8,6 @@ import { Session } from 'node:inspector/promises';
 import { connectDatabase } from '../src/db/connect.ts';
 import { createLogger } from '../src/logger.ts';
 import { parsePeriod } from '../src/rating/period.ts';
-import { RunLeases } from '../src/rating/run-leases.ts';
 import { createEvaluator } from '../src/rating/evaluation-pool.ts';
 import { loadConfig } from '../src/config.ts';
 import { RunTracker, startRatingRun } from '../src/rating/runner.ts';
@@ -24,7 +23,7 @@ try {
   const period = parsePeriod('2025');
   const ruleSet = registry.effectiveOn('linjiang', period.end)!;
   const config = loadConfig();
-  const tracker = new RunTracker({ leases: new RunLeases(handle.pool!), evaluator: createEvaluator(config.ratingWorkers) });
+  const tracker = new RunTracker({ pool: handle.pool!, evaluator: createEvaluator(config.ratingWorkers) });
   const profiler = profileFile ? new Session() : undefined;
   if (profiler) {
     profiler.connect();

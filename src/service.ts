@@ -4,7 +4,6 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from './db/connect.ts';
 import { grantAppRole } from './db/grants.ts';
-import { RunLeases } from './rating/run-leases.ts';
 import { createEvaluator } from './rating/evaluation-pool.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -55,7 +54,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   await options.beforeListen?.(database, logger, rules);
 
   await assertPinnedVersionsUnchanged(database.db, rules);
-  const tracker = new RunTracker({ leases: database.pool ? new RunLeases(database.pool) : undefined, evaluator: createEvaluator(config.ratingWorkers) });
+  const tracker = new RunTracker({ pool: database.pool, evaluator: createEvaluator(config.ratingWorkers) });
   const interrupted = await failInterruptedRuns(database.db, tracker);
   if (interrupted.length > 0) logger.warn({ runs: interrupted }, 'rating runs interrupted by an earlier stop were marked FAILED');
 

@@ -5,7 +5,6 @@ import { ROLES, type Role } from '../auth/principal.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from '../db/connect.ts';
 import { migrateAndGrant, migrateToLatest } from '../db/migrate.ts';
-import { RunLeases } from '../rating/run-leases.ts';
 import { createEvaluator } from '../rating/evaluation-pool.ts';
 import { grantAppRole } from '../db/grants.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
@@ -133,7 +132,7 @@ program
           : { kind: 'ALL' };
     return withDatabase(async ({ db, pool }) => {
       await migrateToLatest(db);
-      const tracker = new RunTracker({ leases: pool ? new RunLeases(pool) : undefined, evaluator: createEvaluator(config().ratingWorkers) });
+      const tracker = new RunTracker({ pool, evaluator: createEvaluator(config().ratingWorkers) });
       // Ctrl-C or a SIGTERM ends the run at its next batch, recorded as FAILED, instead of leaving it RUNNING.
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void tracker.stopAll());
       const logger = createLogger({ logLevel: 'warn' });

@@ -109,9 +109,11 @@ export function emptyEvidenceSet(creditCode: string, enterprise: EnterpriseFacts
   return { creditCode, enterprise, standing, violations: [], emissions: [], audits: [], disclosures: [], complaints: [], permitReports: [] };
 }
 
+export type StandingOf = Standing | ((creditCode: string) => Standing);
+
 export interface LoadEvidenceOptions {
-  /** Register standing per enterprise (the evidence tables do not hold it). */
-  standing?: Standing | ((creditCode: string) => Standing);
+  /** Register standing per enterprise (the evidence tables do not hold it); a promise is awaited alongside the queries. */
+  standing?: StandingOf | Promise<StandingOf>;
   /**
    * Only records recorded at or before this instant, with only the corrections known by then:
    * re-running a rating later sees the evidence as it was.
@@ -121,7 +123,7 @@ export interface LoadEvidenceOptions {
 
 export async function loadEvidenceSet(db: Db, creditCode: string, options: LoadEvidenceOptions = {}): Promise<EvidenceSet> {
   const sets = await loadEvidenceSets(db, [creditCode], options);
-  return sets.get(creditCode) ?? emptyEvidenceSet(creditCode, null, standingFor(options, creditCode));
+  return sets.get(creditCode) ?? emptyEvidenceSet(creditCode, null, standingFor(await options.standing, creditCode));
 }
 
 /** Evidence for many enterprises: one query per table whatever the number of codes. */
@@ -129,10 +131,11 @@ export async function loadEvidenceSets(db: Db, creditCodes: readonly string[], o
   const codes = [...new Set(creditCodes)].sort();
   const sets = new Map<string, EvidenceSet>();
   if (codes.length === 0) return sets;
-  const enterprises = await loadEnterpriseFacts(db, codes);
-  for (const code of codes) sets.set(code, emptyEvidenceSet(code, enterprises.get(code) ?? null, standingFor(options, code)));
-
-  const [violations, emissions, audits, disclosures, complaints, permitReports] = await Promise.all([
+  // Every query at once: on a pool they run side by side, and a rating run's next batch is in the
+  // database's hands while this thread evaluates the current one.
+  const [standing, enterprises, violations, emissions, audits, disclosures, complaints, permitReports] = await Promise.all([
+    options.standing,
+    loadEnterpriseFacts(db, codes),
     currentRows(db, 'violation', codes, options.knownAt),
     currentRows(db, 'emission', codes, options.knownAt),
     currentRows(db, 'audit', codes, options.knownAt),
@@ -140,6 +143,7 @@ export async function loadEvidenceSets(db: Db, creditCodes: readonly string[], o
     currentRows(db, 'complaint', codes, options.knownAt),
     currentRows(db, 'permitReport', codes, options.knownAt),
   ]);
+  for (const code of codes) sets.set(code, emptyEvidenceSet(code, enterprises.get(code) ?? null, standingFor(standing, code)));
   for (const row of violations) sets.get(code(row))?.violations.push(toViolation(row));
   for (const row of emissions) sets.get(code(row))?.emissions.push(toEmission(row));
   for (const row of audits) sets.get(code(row))?.audits.push(toAudit(row));
@@ -149,8 +153,8 @@ export async function loadEvidenceSets(db: Db, creditCodes: readonly string[], o
   return sets;
 }
 
-function standingFor(options: LoadEvidenceOptions, creditCode: string): Standing {
-  const given = typeof options.standing === 'function' ? options.standing(creditCode) : options.standing;
+function standingFor(standing: StandingOf | undefined, creditCode: string): Standing {
+  const given = typeof standing === 'function' ? standing(creditCode) : standing;
   return given ?? NO_STANDING;
 }
 

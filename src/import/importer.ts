@@ -1,7 +1,6 @@
-import { once } from 'node:events';
 import { CompiledQuery } from 'kysely';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { arrayLiteral, copyLine, openCopyIn, writeChunk } from '../db/copy-text.ts';
 import { BULK_WRITE_LOCK_SQL, tableWriteLockKey } from '../db/locks.ts';
 import type { Db } from '../db/database.ts';
 import { importKindSpec, type CellValue, type ImportKindName, type ImportKindSpec } from './kinds.ts';
@@ -89,33 +88,17 @@ interface Stager {
 // ---------------------------------------------------------------------------------------------
 // COPY text format
 
-export function copyText(value: CellValue): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return String(value);
-  const text = Array.isArray(value) ? arrayLiteral(value) : value;
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : text;
-}
-
-const arrayLiteral = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-
 class CopyStager implements Stager {
   private buffer: string[] = [];
   private size = 0;
-  private readonly stream: NodeJS.WritableStream & { on: any };
-  private readonly done: Promise<void>;
+  private readonly copy: ReturnType<typeof openCopyIn>;
 
   constructor(client: pg.PoolClient, columns: readonly string[]) {
-    this.stream = client.query(copyFrom(`copy import_staging (line, ${columns.join(', ')}) from stdin`)) as never;
-    this.done = new Promise((resolve, reject) => {
-      this.stream.on('finish', resolve);
-      this.stream.on('error', reject);
-    });
-    this.done.catch(() => {});
+    this.copy = openCopyIn(client, 'import_staging', ['line', ...columns]);
   }
 
   async write(row: readonly CellValue[]): Promise<void> {
-    const line = `${row.map(copyText).join('\t')}\n`;
+    const line = copyLine(row);
     this.buffer.push(line);
     this.size += line.length;
     if (this.size >= 1 << 16) await this.flush();
@@ -126,13 +109,13 @@ class CopyStager implements Stager {
     const chunk = this.buffer.join('');
     this.buffer = [];
     this.size = 0;
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream as never, 'drain'), this.done]);
+    await writeChunk(this.copy, chunk);
   }
 
   async end(): Promise<void> {
     await this.flush();
-    this.stream.end();
-    await this.done;
+    this.copy.stream.end();
+    await this.copy.done;
   }
 }
 

@@ -5,9 +5,10 @@ import { loadEvidenceSets, type EvidenceSet } from '../evidence/evidence-set.ts'
 import type { Logger } from '../logger.ts';
 import { canonicalJson, evaluate, type CompiledRuleSet, type Rating, type RuleRegistry } from '../rules/index.ts';
 import type { RatingPeriod } from './period.ts';
-import { appendRunEvent, countScope, createRun, findRuns, insertRatings, scopeCodes, type NewRating, type RunScope } from './run-store.ts';
+import { appendRunEvent, copyRatingsInto, countScope, createRun, findRuns, insertRatings, scopeCodes, type RatingWriter, type RunScope } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
-import type { RunLeases } from './run-leases.ts';
+import { RunLeases } from './run-leases.ts';
+import type pg from 'pg';
 import { inlineEvaluator, type BatchEvaluator } from './evaluation-pool.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 
@@ -39,10 +40,17 @@ export class RunTracker {
   private readonly leases: RunLeases | undefined;
   /** Where this process rates its runs' batches: worker threads, or by default this thread. */
   readonly evaluator: BatchEvaluator;
+  /** How batches of ratings are appended: COPY on PostgreSQL, INSERT otherwise (PGlite). */
+  readonly writeRatings: RatingWriter;
 
-  constructor(options: { leases?: RunLeases | undefined; evaluator?: BatchEvaluator | undefined } = {}) {
-    this.leases = options.leases;
+  /**
+   * `pool` (PostgreSQL): runs hold leases on it and append their ratings with COPY. Without it
+   * (PGlite, some tests) there are no leases and ratings are INSERTed through the Kysely database.
+   */
+  constructor(options: { pool?: pg.Pool | undefined; leases?: RunLeases | undefined; evaluator?: BatchEvaluator | undefined } = {}) {
+    this.leases = options.leases ?? (options.pool ? new RunLeases(options.pool) : undefined);
     this.evaluator = options.evaluator ?? inlineEvaluator;
+    this.writeRatings = options.pool ? copyRatingsInto(options.pool) : insertRatings;
   }
 
   track(runId: number, total: number, work: (progress: RunProgress) => Promise<void>): Promise<void> {
@@ -168,11 +176,12 @@ async function executeRun(
   const levels: Record<string, number> = {};
   const timings = { evaluateMs: 0, waitLoadMs: 0, waitInsertMs: 0 };
   const evaluator = services.tracker.evaluator;
+  const batches = scopeBatches(services.db, request.scope);
   // Evidence as recorded when the run started: records added meanwhile wait for the next run.
-  const loadBatch = async (after: string | null) => {
-    const codes = await scopeCodes(services.db, request.scope, after, RUN_BATCH_SIZE);
+  const loadBatch = async () => {
+    const { value: codes = [] } = await batches.next();
     if (codes.length === 0) return { codes, sets: new Map<string, EvidenceSet>() };
-    const standing = await evidenceStandingAt(services.db, codes, knownAt);
+    const standing = evidenceStandingAt(services.db, codes, knownAt);
     return { codes, sets: await loadEvidenceSets(services.db, codes, { knownAt, standing }) };
   };
   // A pipeline: the next batch loads while earlier ones are rated (in worker threads when there is
@@ -181,14 +190,14 @@ async function executeRun(
   let pendingInsert: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
   try {
-    let next = loadBatch(null);
+    let next = loadBatch();
     for (;;) {
       if (progress.signal.aborted) throw progress.signal.reason instanceof Error ? progress.signal.reason : new Error(STOPPED_BY_SHUTDOWN);
       const t0 = Date.now();
       const { codes, sets } = await next;
       timings.waitLoadMs += Date.now() - t0;
       if (codes.length === 0) break;
-      next = loadBatch(codes[codes.length - 1]!);
+      next = loadBatch();
       next.catch(() => {}); // surfaced when awaited above
       const rated = evaluator.rate(rules, codes.map((code) => sets.get(code)!), request.period);
       const previous = pendingInsert;
@@ -201,7 +210,7 @@ async function executeRun(
           levels[row.level] = (levels[row.level] ?? 0) + 1;
           return { ...row, runId, evidenceKnownAt: knownAt };
         });
-        await insertRatings(services.db, stored);
+        await services.tracker.writeRatings(services.db, stored);
         progress.done += stored.length;
       })();
       pendingInsert.catch(() => {}); // surfaced when awaited below
@@ -228,6 +237,26 @@ async function executeRun(
     else services.logger.error({ err: error, runId }, 'rating run failed');
     await appendRunEvent(services.db, runId, 'FAILED', progress.signal.aborted ? 'system' : request.actor, { error: (error as Error).message, rated: progress.done }).catch(() => {});
     throw error;
+  }
+}
+
+/** Batches of a run are read this many at a time from the scope's codes (one query per page, not per batch). */
+const BATCHES_PER_CODE_PAGE = 10;
+
+/**
+ * The scope's credit codes in order, RUN_BATCH_SIZE at a time. Pages of codes are read ahead, so a
+ * batch's evidence queries go out at once instead of after a round trip for its codes; only a page
+ * of codes (not the population) is held.
+ */
+async function* scopeBatches(db: Db, scope: RunScope): AsyncGenerator<string[], void> {
+  const pageSize = RUN_BATCH_SIZE * BATCHES_PER_CODE_PAGE;
+  let page = scopeCodes(db, scope, null, pageSize);
+  for (;;) {
+    const codes = await page;
+    if (codes.length === 0) return;
+    page = codes.length < pageSize ? Promise.resolve([]) : scopeCodes(db, scope, codes[codes.length - 1]!, pageSize);
+    page.catch(() => {}); // surfaced when awaited
+    for (let i = 0; i < codes.length; i += RUN_BATCH_SIZE) yield codes.slice(i, i + RUN_BATCH_SIZE);
   }
 }
 
