@@ -2,7 +2,7 @@
  * Rating one enterprise, the pure step a run repeats: used by the main thread and by the rating
  * worker threads alike (it imports nothing that does I/O), so both write the same bytes.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EvidenceSet } from '../evidence/evidence-set.ts';
 import { evidenceSetJson } from '../evidence/evidence-json.ts';
 import type { CompiledRuleSet } from '../rules/compile.ts';
@@ -11,7 +11,8 @@ import { ratingJson } from '../rules/rating-json.ts';
 import type { RatingPeriod } from './period.ts';
 import type { NewRating } from './run-store.ts';
 
-export const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+/** One-shot hashing (no Hash object per call): a run hashes two strings per enterprise. */
+export const sha256 = (text: string): string => `sha256:${hash('sha256', text, 'hex')}`;
 
 /** One enterprise's rating as stored: the engine's canonical bytes plus what queries filter on. */
 export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, period: RatingPeriod): { rating: Rating; row: Omit<NewRating, 'runId' | 'evidenceKnownAt'> } {
