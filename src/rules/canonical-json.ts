@@ -143,3 +143,20 @@ export function jsonObject<T extends object>(fields: JsonFields<T>): JsonWriter<
     return text === '' ? '{}' : `${text}}`;
   };
 }
+
+/**
+ * `write`, remembering what it wrote for frozen objects: a frozen value cannot change, so the same
+ * object always gives the same text (the engine shares frozen results between ratings).
+ */
+export function jsonMemoFrozen<T extends object>(write: JsonWriter<T>): JsonWriter<T> {
+  const written = new WeakMap<T, string>();
+  return (value) => {
+    if (!Object.isFrozen(value)) return write(value);
+    let text = written.get(value);
+    if (text === undefined) {
+      text = write(value);
+      written.set(value, text);
+    }
+    return text;
+  };
+}

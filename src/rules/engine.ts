@@ -212,8 +212,30 @@ const counts = (run: Run, fact: Facts, window: CompiledWindow) => inWindow(fact.
 
 function evaluateIndicator(run: Run, indicator: CompiledIndicator, sign: 1 | -1): IndicatorResult {
   const changes = changesOf(run, indicator).map((c) => ({ ...c, points: round2(sign * c.points) }));
+  if (changes.length === 0) return untouchedResult(indicator);
+  return indicatorResult(indicator, changes);
+}
+
+function indicatorResult(indicator: CompiledIndicator, changes: PointChange[]): IndicatorResult {
   const raw = round2(sum(changes.map((c) => c.points)));
   return { id: indicator.id, title: indicator.title, basis: indicator.basis, cap: indicator.cap, raw, points: capMagnitude(raw, indicator.cap), changes };
+}
+
+const untouchedResults = new WeakMap<CompiledIndicator, IndicatorResult>();
+
+/**
+ * An indicator no record moved gives the same result for every enterprise: one frozen object per
+ * compiled indicator, shared by all ratings (most indicators of most enterprises), instead of a new
+ * one each time. Frozen, so no consumer can change every rating at once; rating-json.ts writes its
+ * canonical JSON once.
+ */
+function untouchedResult(indicator: CompiledIndicator): IndicatorResult {
+  let result = untouchedResults.get(indicator);
+  if (!result) {
+    result = Object.freeze(indicatorResult(indicator, Object.freeze([]) as unknown as PointChange[]));
+    untouchedResults.set(indicator, result);
+  }
+  return result;
 }
 
 /** Unsigned changes of one indicator, in record order. */

@@ -1,4 +1,4 @@
-import { jsonArray, jsonBoolean, jsonNullable, jsonNumber, jsonObject, jsonString, type JsonWriter } from './canonical-json.ts';
+import { jsonArray, jsonBoolean, jsonMemoFrozen, jsonNullable, jsonNumber, jsonObject, jsonString, type JsonWriter } from './canonical-json.ts';
 import type { BlacklistProposal, CategoryResult, IndicatorResult, LeaderProposal, PointChange, Rating, VetoHit } from './engine.ts';
 
 const strings = jsonArray(jsonString);
@@ -12,7 +12,7 @@ const pointChange = jsonObject<PointChange>({
   note: jsonNullable(jsonString),
 });
 
-const indicator = jsonObject<IndicatorResult>({
+const indicator = jsonMemoFrozen(jsonObject<IndicatorResult>({
   id: jsonString,
   title: jsonString,
   basis: jsonString,
@@ -20,7 +20,7 @@ const indicator = jsonObject<IndicatorResult>({
   raw: jsonNumber,
   points: jsonNumber,
   changes: jsonArray(pointChange),
-});
+}));
 
 const category = jsonObject<CategoryResult>({
   id: jsonString,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evidenceSetJson } from '../../src/evidence/evidence-json.ts';
 import type { EvidenceSet } from '../../src/evidence/evidence-set.ts';
-import { canonicalJson, jsonNumber, jsonObject, jsonString } from '../../src/rules/canonical-json.ts';
+import { canonicalJson, jsonMemoFrozen, jsonNumber, jsonObject, jsonString } from '../../src/rules/canonical-json.ts';
 import { evaluate } from '../../src/rules/engine.ts';
 import { loadRuleRegistry } from '../../src/rules/load.ts';
 import { ratingJson } from '../../src/rules/rating-json.ts';
@@ -70,5 +70,27 @@ describe('canonical writers', () => {
       expect(write(value)).toBe(canonicalJson(value));
     }
     expect(() => jsonObject<{ '1': number }>({ '1': jsonNumber })).toThrow(/numeric keys/);
+  });
+
+  it('remember only what they wrote for frozen objects', () => {
+    const write = jsonMemoFrozen(jsonObject<{ n: number }>({ n: jsonNumber }));
+    const open = { n: 1 };
+    expect(write(open)).toBe('{"n":1}');
+    open.n = 2;
+    expect(write(open)).toBe('{"n":2}');
+    expect(write(Object.freeze({ n: 3 }))).toBe('{"n":3}');
+  });
+
+  it('are given one shared, frozen result for an indicator no record moved', () => {
+    const [clean] = fc.sample(evidenceSet, { numRuns: 1, seed: 3 });
+    const bare: EvidenceSet = { ...clean!, violations: [], emissions: [], audits: [], disclosures: [], complaints: [], permitReports: [] };
+    const rules = registry.get('linjiang', '2025.1')!;
+    const [a, b] = [evaluate(rules, bare, OPTIONS), evaluate(rules, { ...bare, creditCode: '91220681MA0000001X' }, OPTIONS)];
+    const first = a.categories[0]!.indicators[0]!;
+    expect(first.changes).toEqual([]);
+    expect(b.categories[0]!.indicators[0]).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.changes)).toBe(true);
+    expect(() => first.changes.push({} as never)).toThrow(TypeError);
+    expect(ratingJson(b)).toBe(canonicalJson(b));
   });
 });
