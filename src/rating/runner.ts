@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import type { Db, RunMode } from '../db/database.ts';
 import { appError } from '../errors.ts';
 import { loadEvidenceSets, type EvidenceSet } from '../evidence/evidence-set.ts';
 import type { Logger } from '../logger.ts';
-import { canonicalJson, evaluate, type CompiledRuleSet, type Rating, type RuleRegistry } from '../rules/index.ts';
+import type { CompiledRuleSet, RuleRegistry } from '../rules/index.ts';
 import type { RatingPeriod } from './period.ts';
 import { appendRunEvent, copyRatingsInto, countScope, createRun, findRuns, insertRatings, scopeCodes, type RatingWriter, type RunScope } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
 import { RunLeases } from './run-leases.ts';
-import type pg from 'pg';
 import { inlineEvaluator, type BatchEvaluator } from './evaluation-pool.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 

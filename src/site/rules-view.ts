@@ -15,7 +15,6 @@ const SOURCE_NAMES: Record<string, string> = {
   permitReport: '排污许可执行报告 permit reports',
   enterprise: '企业信息 enterprise',
 };
-const MEASURE_NAMES: Record<string, string> = { per_record: '逐条记录扣分 per record', rate: '按达标率 by compliance rate', condition: '条件 condition' };
 const PURPOSE_NAMES: Record<string, string> = { LOAN: '贷款 Loan', FISCAL_FUND: '财政资金 Fiscal fund', INSURANCE: '环责险 Insurance' };
 
 const list = (values: readonly (string | number)[]) => values.join(', ');

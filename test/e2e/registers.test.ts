@@ -1,5 +1,4 @@
 import { gql } from 'graphql-request';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { addMonths } from '../../src/rules/dates.ts';

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, verifyAuditChain } from '../../src/audit/chain.ts';
 import { mintDevelopmentToken } from '../../src/auth/jwt.ts';
 import { loadConfig } from '../../src/config.ts';
-import { connectDatabase } from '../../src/db/connect.ts';
 import type { Db } from '../../src/db/database.ts';
 import { sqlState } from '../../src/db/errors.ts';
 import { grantAppRole, historyTables } from '../../src/db/grants.ts';
