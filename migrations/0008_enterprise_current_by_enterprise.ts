@@ -5,7 +5,9 @@ import { sql, type Kysely } from 'kysely';
  * latest revision through the (credit_code, revision) index. The first definition (DISTINCT ON over
  * every revision) sorted the whole population for every query, even one asking for the next 500
  * codes after a given one, which a rating run asks once per batch: quadratic in the population.
- * Measured on 10k enterprises: the next 500 codes 12 ms → 1.4 ms; at 100k the old form grows tenfold.
+ * Measured: the next 500 codes of 10k enterprises, 12 ms → 1.4 ms; a full rating run of 100k
+ * enterprises waited 37–43 s for its batches with this view and the earlier run pipeline, 2.8 s with
+ * neither (docs/PERFORMANCE.md, row b).
  * The credit code comes from `enterprises`, so ranges and ordering on it use that table's key.
  */
 export async function up(db: Kysely<any>): Promise<void> {
