@@ -169,13 +169,17 @@ export function copyRatingsInto(pool: pg.Pool): RatingWriter {
       lines += copyLine([r.runId, r.creditCode, r.score, r.level, r.vetoes, r.result, r.resultHash, r.evidenceFingerprint, r.evidenceKnownAt.toISOString(), r.supersedesId ?? null]);
     }
     const client = await pool.connect();
+    let failure: Error | undefined;
     try {
       const copy = openCopyIn(client, 'ratings', RATING_COLUMNS);
       await writeChunk(copy, lines);
       copy.stream.end();
       await copy.done;
+    } catch (error) {
+      failure = error as Error;
+      throw error;
     } finally {
-      client.release();
+      client.release(failure); // a connection that failed mid-COPY is closed, not reused
     }
   };
 }
