@@ -244,19 +244,19 @@ async function executeRun(
 const BATCHES_PER_CODE_PAGE = 10;
 
 /**
- * The scope's credit codes in order, RUN_BATCH_SIZE at a time. Pages of codes are read ahead, so a
+ * The scope's credit codes in order, `batchSize` at a time. Pages of codes are read ahead, so a
  * batch's evidence queries go out at once instead of after a round trip for its codes; only a page
  * of codes (not the population) is held.
  */
-async function* scopeBatches(db: Db, scope: RunScope): AsyncGenerator<string[], void> {
-  const pageSize = RUN_BATCH_SIZE * BATCHES_PER_CODE_PAGE;
+export async function* scopeBatches(db: Db, scope: RunScope, batchSize = RUN_BATCH_SIZE, batchesPerPage = BATCHES_PER_CODE_PAGE): AsyncGenerator<string[], void> {
+  const pageSize = batchSize * batchesPerPage;
   let page = scopeCodes(db, scope, null, pageSize);
   for (;;) {
     const codes = await page;
     if (codes.length === 0) return;
     page = codes.length < pageSize ? Promise.resolve([]) : scopeCodes(db, scope, codes[codes.length - 1]!, pageSize);
     page.catch(() => {}); // surfaced when awaited
-    for (let i = 0; i < codes.length; i += RUN_BATCH_SIZE) yield codes.slice(i, i + RUN_BATCH_SIZE);
+    for (let i = 0; i < codes.length; i += batchSize) yield codes.slice(i, i + batchSize);
   }
 }
 
