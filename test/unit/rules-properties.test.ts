@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { addDays, evidenceSet, toViolation, violationFields } from '../support/evidence-arbitraries.ts';
 import { canonicalJson } from '../../src/rules/canonical-json.ts';
 import type { CompiledRuleSet } from '../../src/rules/compile.ts';
-import { evaluate, levelRank, worstLevel, type EvaluateOptions } from '../../src/rules/engine.ts';
+import { compareEvidenceIds, evaluate, levelRank, worstLevel, type EvaluateOptions } from '../../src/rules/engine.ts';
 import { loadRuleRegistry } from '../../src/rules/load.ts';
 
 const registry = loadRuleRegistry('rules');
@@ -78,5 +78,30 @@ describe('linjiang veto', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('compareEvidenceIds', () => {
+  /** The definition: split on ':', kind then number (missing parts as '' and 0). */
+  const bySplitting = (a: string, b: string): number => {
+    const [kindA = '', numberA = '0'] = a.split(':');
+    const [kindB = '', numberB = '0'] = b.split(':');
+    if (kindA !== kindB) return kindA < kindB ? -1 : 1;
+    return Number(numberA) - Number(numberB);
+  };
+  const id = fc.oneof(
+    fc.tuple(fc.constantFrom('violation', 'emission', 'audit', 'permitReport'), fc.nat()).map(([kind, n]) => `${kind}:${n}`),
+    fc.string({ maxLength: 8 }),
+    fc.array(fc.constantFrom('a', ':', '1', '0', ''), { maxLength: 6 }).map((parts) => parts.join('')),
+  );
+
+  it('orders as splitting each id would, without splitting', () => {
+    fc.assert(
+      fc.property(id, id, (a, b) => {
+        expect(Object.is(compareEvidenceIds(a, b), bySplitting(a, b)) || compareEvidenceIds(a, b) === bySplitting(a, b)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(['violation:10', 'audit:3', 'violation:9'].sort(compareEvidenceIds)).toEqual(['audit:3', 'violation:9', 'violation:10']);
   });
 });
