@@ -109,8 +109,6 @@ export const jsonString: JsonWriter<string> = (value) => JSON.stringify(value);
 /** As `canonicalJson` writes numbers: non-finite as null, -0 as 0 (String(-0) is '0'). */
 export const jsonNumber: JsonWriter<number> = (value) => (Number.isFinite(value) ? String(value) : 'null');
 export const jsonBoolean: JsonWriter<boolean> = (value) => (value ? 'true' : 'false');
-/** For values of no fixed shape. */
-export const jsonAny: JsonWriter<unknown> = (value) => canonicalJson(value);
 
 export function jsonNullable<T>(write: JsonWriter<T>): JsonWriter<T | null> {
   return (value) => (value === null ? 'null' : write(value));
@@ -145,8 +143,9 @@ export function jsonObject<T extends object>(fields: JsonFields<T>): JsonWriter<
 }
 
 /**
- * `write`, remembering what it wrote for frozen objects: a frozen value cannot change, so the same
- * object always gives the same text (the engine shares frozen results between ratings).
+ * `write`, remembering what it wrote for frozen objects. Only for shapes whose frozen values are
+ * frozen all the way down (Object.isFrozen checks one level): then the same object always gives the
+ * same text. The engine shares such results between ratings (an indicator no record moved).
  */
 export function jsonMemoFrozen<T extends object>(write: JsonWriter<T>): JsonWriter<T> {
   const written = new WeakMap<T, string>();
