@@ -7,7 +7,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { visit, type DocumentNode, type GraphQLError } from 'graphql';
-import { createGraphQLError, processRegularResult, type Plugin, type YogaServerOptions } from 'graphql-yoga';
+import { createGraphQLError, processRegularResult, type FetchAPI, type Plugin, type YogaServerOptions } from 'graphql-yoga';
 import type { Config, Limits } from '../config.ts';
 import { appError } from '../errors.ts';
 
@@ -113,6 +113,57 @@ function armorPlugins(limits: Limits): Plugin[] {
   ] as Plugin[];
 }
 
+const DIGITS = /^\d+$/;
+
+function requestTooLarge(limit: number): GraphQLError {
+  return createGraphQLError(`Request body too large: at most ${limit} bytes (MAX_REQUEST_BODY_BYTES)`, {
+    extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', max: limit, http: { status: 413 } },
+  });
+}
+
+/** A request whose body errors with REQUEST_ENTITY_TOO_LARGE once more than `limit` bytes have streamed. */
+function countingBody(request: Request, limit: number, fetchAPI: FetchAPI): Request {
+  let bytes = 0;
+  // A native ReadableStream pipes only into a native TransformStream (graphql-yoga issue 4583).
+  const Transform = request.body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
+  const counted = request.body!.pipeThrough(
+    new Transform<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        if (bytes > limit) controller.error(requestTooLarge(limit));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, body: counted, duplex: 'half' } as RequestInit);
+}
+
+/**
+ * The body limit (MAX_REQUEST_BODY_BYTES), in place of yoga's. yoga pipes every body through a
+ * counting stream, which cost 0.28 ms of a creditCheck's ~4 ms in the bench's profile. Node's HTTP
+ * parser never delivers more bytes than a Content-Length header declares (and refuses a request
+ * with two of them, or with one and chunked encoding), so a body that declares its length is judged
+ * by the header alone; only a chunked body is counted as it streams.
+ */
+export function requestBodyLimit(limit: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const declared = request.headers.get('content-length');
+      if (declared !== null) {
+        if (!DIGITS.test(declared)) {
+          throw createGraphQLError('Content-Length header is invalid: expected one non-negative integer', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+        if (Number(declared) > limit) throw requestTooLarge(limit);
+        return;
+      }
+      if (!requestParser || !request.body) return;
+      setRequestParser((unlimited) => requestParser(countingBody(unlimited, limit, fetchAPI)));
+    },
+  };
+}
+
 /** yoga's CSRF prevention, with a message that says what to send and a code. */
 function csrfPrevention(): Plugin {
   const inner = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
@@ -146,7 +197,19 @@ function nulPath(variables: unknown): string | undefined {
   return undefined;
 }
 
+/** Per parsed document: yoga's parser cache hands the same DocumentNode to every request sending the same text. */
+const nulInDocument = new WeakMap<DocumentNode, boolean>();
+
 function documentHasNul(document: DocumentNode): boolean {
+  let found = nulInDocument.get(document);
+  if (found === undefined) {
+    found = documentHasNulUncached(document);
+    nulInDocument.set(document, found);
+  }
+  return found;
+}
+
+function documentHasNulUncached(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     StringValue(node) {
@@ -274,10 +337,11 @@ export function graphqlHardening(
   const production = config.nodeEnv === 'production';
   const plugins: Plugin[] = [csrfPrevention(), nestingGuard(config.limits.maxDepth), ...armorPlugins(config.limits), rejectNulCharacters()];
   if (production) plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin() as Plugin);
-  plugins.push(errorCodes(production));
+  // After every plugin that may choose a request parser, so the limit wraps the one chosen.
+  plugins.push(requestBodyLimit(config.limits.maxBodyBytes), errorCodes(production));
   return {
     plugins,
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    maxRequestBodySize: false, // requestBodyLimit above
     multipart: false,
     batching: false,
   };

@@ -2,6 +2,7 @@
  * GraphQL and HTTP limits (issue 7, item 3) and masked errors, against the real server: each limit
  * answers a clear error with a code (never a 5xx), ordinary clients keep working.
  */
+import { request as httpRequest } from 'node:http';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,28 @@ describe('query limits', () => {
     expect(firstError(answer)!.extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
   });
 
+  it('counts a chunked body (no Content-Length) as it streams: over the limit is 413, under it is answered', async () => {
+    const chunked = (chunks: string[]) =>
+      new Promise<{ status: number; body: Answer['body'] }>((resolve, reject) => {
+        const request = httpRequest(server.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (part: string) => (text += part));
+          response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) as Answer['body'] }));
+        });
+        request.on('error', reject);
+        for (const chunk of chunks) request.write(chunk);
+        request.end();
+      });
+    const pad = 'x'.repeat(100_000);
+    const over = await chunked(['{"query":"{ __typename }","variables":{"pad":"', ...Array.from({ length: 11 }, () => pad), '"}}']);
+    expect(over.status).toBe(413);
+    expect(over.body.errors![0]!.extensions).toMatchObject({ code: 'REQUEST_ENTITY_TOO_LARGE', max: 1_048_576 });
+    const under = await chunked(['{"query":"{ __typename }",', '"variables":{"pad":"', pad, '"}}']);
+    expect(under.status).toBe(200);
+    expect(under.body.data).toEqual({ __typename: 'Query' });
+  });
+
   it('refuses text containing U+0000 before it reaches the database', async () => {
     const error = await graphqlError(
       server.client(officer).request('mutation($i: EnterpriseInput!) { registerEnterprise(input: $i) { created } }', {
@@ -94,6 +117,15 @@ describe('query limits', () => {
       }),
     );
     expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: '$i.name' });
+  });
+
+  it('refuses U+0000 written into the document itself, every time the same document is sent', async () => {
+    const document = `{ enterprise(creditCode: "${CODE}\\u0000") { name } }`;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const answer = await post(server, { query: document }, { authorization: `Bearer ${server.token(officer)}` });
+      expect(firstError(answer)!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query' });
+      expect(answer.body.data).toBeUndefined();
+    }
   });
 });
 
