@@ -3,6 +3,7 @@ import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { Config } from '../config.ts';
 import { AuthenticationError, CLOCK_TOLERANCE_SECONDS, createTokenVerifier, principalFromClaims } from './jwt.ts';
 import type { Principal } from './principal.ts';
+import { rememberVerifiedTokens } from './token-cache.ts';
 
 /**
  * Tokens signed by an identity provider that publishes its keys as a JWKS (JWT_JWKS_URL). Each token
@@ -133,10 +134,10 @@ export function createJwksVerifier(options: JwksOptions): (token: string) => Pro
 /** A verifier that may answer later: synchronous for JWT_SECRET / JWT_PUBLIC_KEY, async for JWT_JWKS_URL. */
 export type RequestTokenVerifier = (token: string) => Principal | Promise<Principal>;
 
-/** The verifier the server uses, whichever kind of key is configured. */
+/** The verifier the server uses, whichever kind of key is configured, remembering tokens it verified. */
 export function createRequestVerifier(config: Pick<Config, 'jwt'>): RequestTokenVerifier {
   const { jwksUrl, issuer, audience } = config.jwt;
-  return jwksUrl ? createJwksVerifier({ url: jwksUrl, issuer, audience }) : createTokenVerifier(config);
+  return rememberVerifiedTokens(jwksUrl ? createJwksVerifier({ url: jwksUrl, issuer, audience }) : createTokenVerifier(config));
 }
 
 const verifiedRequests = new WeakMap<object, Promise<Principal>>();
