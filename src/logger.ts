@@ -1,7 +1,18 @@
-import { pino, type Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pino, type Level, type Logger } from 'pino';
 import type { Config } from './config.ts';
 
 export type { Logger };
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** Set by requestLogging: the x-request-id echoed to the client and bound to every log line of the request. */
+    id: string;
+    /** Set by requestLogging: a child logger carrying `reqId`. */
+    log: Logger;
+  }
+}
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
@@ -9,4 +20,50 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
     base: { service: 'envcredit' },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
   });
+}
+
+const CLIENT_REQUEST_ID = /^[\w.-]{1,100}$/;
+
+/** The caller's x-request-id when it is a plain token of at most 100 characters, otherwise a new UUID. */
+function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * Gives each request an id (echoed in x-request-id) and a child logger, and logs one line when the
+ * response ends: info for answers below 500, warn when the client went away first, error for 5xx. In place of
+ * pino-http, which serialises the whole request into a child logger on every request, logged or
+ * not (0.13 ms of a creditCheck's CPU in the row-d profile with logging off). The request is
+ * summarised without its headers, so no credential can reach the log.
+ */
+export function requestLogging(logger: Logger, options: { ignore?: (url: string) => boolean } = {}) {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const id = requestIdOf(req);
+    req.id = id;
+    res.setHeader('x-request-id', id);
+    const log = logger.child({ reqId: id });
+    req.log = log;
+    const url = req.url ?? '';
+    if (logger.isLevelEnabled('error') && !options.ignore?.(url)) {
+      // Read now: express rewrites req.url while a mounted router handles the request.
+      const started = performance.now();
+      const done = (error?: Error) => {
+        res.off('finish', done).off('close', done).off('error', done);
+        const aborted = !res.writableFinished;
+        const failed = error !== undefined || res.statusCode >= 500;
+        const level: Level = failed ? 'error' : aborted ? 'warn' : 'info';
+        if (!log.isLevelEnabled(level)) return;
+        const summary = {
+          req: { method: req.method, url, remoteAddress: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(performance.now() - started),
+          ...(error ? { err: error } : {}),
+        };
+        log[level](summary, failed ? 'request failed' : aborted ? 'request aborted by the client' : 'request completed');
+      };
+      res.on('finish', done).on('close', done).on('error', done);
+    }
+    next();
+  };
 }

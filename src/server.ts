@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request } from 'express';
 import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import { pinoHttp } from 'pino-http';
 import { AuthenticationError } from './auth/jwt.ts';
 import { createRequestVerifier, verifyOncePerRequest, type RequestTokenVerifier } from './auth/jwks.ts';
 import type { Principal } from './auth/principal.ts';
@@ -15,7 +14,7 @@ import { appError } from './errors.ts';
 import type { Context } from './graphql/context.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Clock } from './clock.ts';
-import type { Logger } from './logger.ts';
+import { requestLogging, type Logger } from './logger.ts';
 import type { RunTracker } from './rating/runner.ts';
 import { registersRouter } from './registers/http.ts';
 import { siteRouter } from './site/router.ts';
@@ -74,18 +73,7 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
   app.set('trust proxy', 'loopback');
   app.use(securityHeaders(config));
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(requestLogging(logger, { ignore: (url) => url === '/healthz' || url === '/readyz' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -124,8 +112,8 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
       rules,
       tracker,
       clock,
-      logger: req.log ?? logger,
-      requestId: String(req.id ?? ''),
+      logger: req.log,
+      requestId: req.id,
       principal: await principalFromHeader(req, verify),
     }),
   });

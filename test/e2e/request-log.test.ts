@@ -1,0 +1,69 @@
+/**
+ * The request log (src/logger.ts requestLogging) against the real server: an id per request, echoed
+ * to the client and bound to the request's log line; no credential in the log; probes not logged.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintDevelopmentToken } from '../../src/auth/jwt.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startService, type RunningService } from '../../src/service.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { TEST_JWT_SECRET } from '../support/server.ts';
+
+const lines: Record<string, any>[] = [];
+const config = loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false' });
+let database: TestDatabase;
+let service: RunningService;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  service = await startService({ config, database, logger });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await database?.dispose();
+});
+
+const completed = (reqId: string) => lines.find((line) => line.reqId === reqId && line.msg === 'request completed');
+
+/** The 'finish' listener runs after the client has its answer; give it a turn. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+describe('request log', () => {
+  it('echoes a well-formed x-request-id and logs the request under it, without the bearer token', async () => {
+    const token = mintDevelopmentToken(config, { role: 'bureau_officer', subject: 'log-test' });
+    const response = await fetch(`${service.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'trace-42.a_b' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('trace-42.a_b');
+    await settle();
+    const line = completed('trace-42.a_b');
+    expect(line).toMatchObject({ level: 30, req: { method: 'POST', url: '/graphql' }, res: { statusCode: 200 } });
+    expect(typeof line!.responseTime).toBe('number');
+    expect(JSON.stringify(lines)).not.toContain(token.split('.')[2]);
+  });
+
+  it('replaces a malformed x-request-id with a UUID of its own', async () => {
+    const response = await fetch(`${service.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { 'x-request-id': 'not an id; drop table', 'x-graphql-yoga-csrf': '1' },
+    });
+    const id = response.headers.get('x-request-id')!;
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    await settle();
+    expect(completed(id)).toBeDefined();
+    expect(JSON.stringify(lines)).not.toContain('drop table');
+  });
+
+  it('does not log the health probes', async () => {
+    const response = await fetch(`${service.url}/healthz`);
+    const id = response.headers.get('x-request-id')!;
+    expect(id).toBeTruthy();
+    await settle();
+    expect(lines.some((line) => line.reqId === id)).toBe(false);
+  });
+});
