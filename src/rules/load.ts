@@ -83,24 +83,29 @@ export interface RuleSetVersionSummary {
 /** The rule versions found in a rules directory; several versions of a set coexist. */
 export class RuleRegistry {
   private readonly byKey = new Map<string, { ruleSet: CompiledRuleSet; file: string }>();
+  /** Every version, ordered by set id then version; the registry never changes after construction. */
+  private readonly summaries: readonly RuleSetVersionSummary[];
 
   constructor(entries: { ruleSet: CompiledRuleSet; file: string }[]) {
     for (const entry of entries) this.byKey.set(key(entry.ruleSet.id, entry.ruleSet.version), entry);
+    this.summaries = [...this.byKey.values()]
+      .sort((a, b) => (a.ruleSet.id === b.ruleSet.id ? compareVersions(a.ruleSet.version, b.ruleSet.version) : a.ruleSet.id < b.ruleSet.id ? -1 : 1))
+      .map(({ ruleSet, file }) =>
+        Object.freeze({
+          id: ruleSet.id,
+          version: ruleSet.version,
+          title: ruleSet.title,
+          contentHash: ruleSet.contentHash,
+          effectiveFrom: ruleSet.effectiveFrom,
+          effectiveTo: ruleSet.effectiveTo,
+          file,
+        }),
+      );
   }
 
   /** Every version, ordered by set id then version. */
   list(): RuleSetVersionSummary[] {
-    return [...this.byKey.values()]
-      .sort((a, b) => (a.ruleSet.id === b.ruleSet.id ? compareVersions(a.ruleSet.version, b.ruleSet.version) : a.ruleSet.id < b.ruleSet.id ? -1 : 1))
-      .map(({ ruleSet, file }) => ({
-        id: ruleSet.id,
-        version: ruleSet.version,
-        title: ruleSet.title,
-        contentHash: ruleSet.contentHash,
-        effectiveFrom: ruleSet.effectiveFrom,
-        effectiveTo: ruleSet.effectiveTo,
-        file,
-      }));
+    return [...this.summaries];
   }
 
   setIds(): string[] {
@@ -123,7 +128,7 @@ export class RuleRegistry {
 
   /** The version in force on `date`: the latest effective_from on or before it, still open on it. */
   effectiveOn(id: string, date: string): CompiledRuleSet | undefined {
-    const candidates = this.list().filter((s) => s.id === id && s.effectiveFrom <= date && (s.effectiveTo === null || date <= s.effectiveTo));
+    const candidates = this.summaries.filter((s) => s.id === id && s.effectiveFrom <= date && (s.effectiveTo === null || date <= s.effectiveTo));
     candidates.sort((a, b) => (a.effectiveFrom === b.effectiveFrom ? compareVersions(a.version, b.version) : a.effectiveFrom < b.effectiveFrom ? -1 : 1));
     const chosen = candidates[candidates.length - 1];
     return chosen ? this.get(chosen.id, chosen.version) : undefined;
