@@ -22,7 +22,8 @@ try {
   const registry = loadRuleRegistry(process.env.RULES_DIR ?? './rules');
   const period = parsePeriod('2025');
   const ruleSet = registry.effectiveOn('linjiang', period.end)!;
-  const config = loadConfig();
+  // Only what the run reads; the bench runs under NODE_ENV=production, which would also demand a token key.
+  const config = loadConfig({ RATING_WORKERS: process.env.RATING_WORKERS });
   const tracker = new RunTracker({ pool: handle.pool!, evaluator: createEvaluator(config.ratingWorkers) });
   const profiler = profileFile ? new Session() : undefined;
   if (profiler) {
