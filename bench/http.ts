@@ -41,12 +41,28 @@ function load(url: string, headers: Record<string, string>, bodies: string[], co
 const CHECK_QUERY = 'query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { creditCode enterpriseName rated level score blacklisted leader verdict reasons { code } } }';
 const CHECKS_QUERY = 'query($c: [String!]!) { creditChecks(creditCodes: $c, purpose: LOAN) { creditCode enterpriseName rated level score blacklisted leader verdict reasons { code } } }';
 
+/** Rounds of equal length as one: requests per second over all of them, the median round's latencies. */
+function combineRounds(rounds: LoadResult[]): LoadResult {
+  const median = (pick: (r: LoadResult) => number) => rounds.map(pick).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+  const sum = (pick: (r: LoadResult) => number) => rounds.reduce((total, r) => total + pick(r), 0);
+  return {
+    requestsPerSecond: sum((r) => r.requestsPerSecond) / rounds.length,
+    total: sum((r) => r.total),
+    p50: median((r) => r.p50),
+    p99: median((r) => r.p99),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+  };
+}
+
 export interface HttpRows {
-  d: { service: LoadResult; bare: LoadResult };
+  /** Each side's rounds combined, and service ÷ bare per round (in the order run). */
+  d: { service: LoadResult; bare: LoadResult; roundRatios: number[] };
   e: { httpMs: number; sqlMs: number; codes: number; rows: number };
 }
 
-export async function measureHttp(options: { handle: DatabaseHandle; databaseUrl: string; rules: RuleRegistry; codes: string[]; durationSeconds: number; connections: number }): Promise<HttpRows> {
+export async function measureHttp(options: { handle: DatabaseHandle; databaseUrl: string; rules: RuleRegistry; codes: string[]; rounds: number; durationSeconds: number; connections: number }): Promise<HttpRows> {
   const { handle, codes } = options;
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -98,10 +114,17 @@ export async function measureHttp(options: { handle: DatabaseHandle; databaseUrl
     // against 0.70–0.72 after 3 s, alternating on the same data; docs/PERFORMANCE.md, row d).
     await load(graphqlUrl, auth, gqlBodies, options.connections, 3);
     await load(bareUrl, {}, bareBodies, options.connections, 3);
-    const serviceResult = await load(graphqlUrl, auth, gqlBodies, options.connections, options.durationSeconds);
-    const bareResult = await load(bareUrl, {}, bareBodies, options.connections, options.durationSeconds);
-    for (const [name, r] of [['service', serviceResult], ['bare', bareResult]] as const) {
-      if (r.non2xx || r.errors || r.timeouts) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+    // Alternating rounds, so a slow spell of this shared machine falls on both sides rather than on one.
+    const serviceRounds: LoadResult[] = [];
+    const bareRounds: LoadResult[] = [];
+    for (let round = 0; round < options.rounds; round += 1) {
+      serviceRounds.push(await load(graphqlUrl, auth, gqlBodies, options.connections, options.durationSeconds));
+      bareRounds.push(await load(bareUrl, {}, bareBodies, options.connections, options.durationSeconds));
+    }
+    for (const [name, rounds] of [['service', serviceRounds], ['bare', bareRounds]] as const) {
+      for (const r of rounds) {
+        if (r.non2xx || r.errors || r.timeouts) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+      }
     }
 
     // e. creditChecks of 10,000 codes vs one SQL query fetching the same rows.
@@ -144,7 +167,7 @@ export async function measureHttp(options: { handle: DatabaseHandle; databaseUrl
       httpTimes.push(await httpOnce());
       sqlTimes.push(await sqlOnce());
     }
-    return { d: { service: serviceResult, bare: bareResult }, e: { httpMs: median(httpTimes), sqlMs: median(sqlTimes), codes: batch.length, rows } };
+    return { d: { service: combineRounds(serviceRounds), bare: combineRounds(bareRounds), roundRatios: serviceRounds.map((r, i) => r.requestsPerSecond / bareRounds[i]!.requestsPerSecond) }, e: { httpMs: median(httpTimes), sqlMs: median(sqlTimes), codes: batch.length, rows } };
   } finally {
     await new Promise<void>((resolve) => bare.close(() => resolve()));
     await service.stop();
