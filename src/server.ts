@@ -21,7 +21,7 @@ import { siteRouter } from './site/router.ts';
 import type { RuleRegistry } from './rules/index.ts';
 import { auditPlugin } from './audit/plugin.ts';
 import { graphqlHardening } from './security/graphql-limits.ts';
-import { corsOptions, jsonErrors, jsonNotFound, rateLimit, securityHeaders } from './security/http-hardening.ts';
+import { corsOptions, jsonErrors, jsonNotFound, rateLimit, securityHeaders, trustLoopbackProxies } from './security/http-hardening.ts';
 
 export interface AppDependencies {
   config: Config;
@@ -70,7 +70,7 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
   const production = config.nodeEnv === 'production';
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustLoopbackProxies);
   app.use(securityHeaders(config));
 
   app.use(requestLogging(logger, { ignore: (url) => url === '/healthz' || url === '/readyz' }));

@@ -236,6 +236,14 @@ describe('rate limits', () => {
     expect((await post(limited, { query: '{ __typename }' }, { authorization: 'Bearer not-a-token' })).status).toBe(429);
   });
 
+  it('behind a reverse proxy on the same host, limits anonymous callers by the address it forwards', async () => {
+    // This address's own bucket is empty after the test above; forwarded clients have their own.
+    const from = (client: string) => post(limited, { query: '{ __typename }' }, { 'x-forwarded-for': client });
+    for (let i = 0; i < 3; i += 1) expect((await from('203.0.113.7')).status).toBe(200);
+    expect((await from('203.0.113.7')).status).toBe(429);
+    expect((await from('203.0.113.8')).status).toBe(200);
+  });
+
   it('limits each token subject separately', async () => {
     const a = { authorization: `Bearer ${limited.token({ role: 'bank', org: 'bank-a', subject: 'teller-a' })}` };
     const b = { authorization: `Bearer ${limited.token({ role: 'bank', org: 'bank-a', subject: 'teller-b' })}` };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { bracketNesting } from '../../src/security/graphql-limits.ts';
+import { trustLoopbackProxies } from '../../src/security/http-hardening.ts';
 import { TokenBucketLimiter } from '../../src/security/token-bucket.ts';
 
 describe('token buckets', () => {
@@ -33,6 +34,15 @@ describe('token buckets', () => {
     const limiter = new TokenBucketLimiter(1, 2, () => 0); // one token per 30 s
     limiter.take('a');
     expect(limiter.take('a').retryAfterSeconds).toBe(30);
+  });
+});
+
+describe('trusted reverse proxies', () => {
+  it('trusts loopback hops only, as express\'s "loopback" preset does', () => {
+    for (const address of ['127.0.0.1', '127.255.0.9', '::1', '::ffff:127.0.0.1', '::FFFF:127.0.0.2']) expect(trustLoopbackProxies(address), address).toBe(true);
+    for (const address of ['10.0.0.1', '128.0.0.1', '::ffff:10.0.0.1', '::2', '203.0.113.7', '127.0.0.1.example', 'x127.0.0.1', '']) {
+      expect(trustLoopbackProxies(address), address).toBe(false);
+    }
   });
 });
 
