@@ -32,9 +32,9 @@ function requestIdOf(req: IncomingMessage): string {
 
 /**
  * Gives each request an id (echoed in x-request-id) and a child logger, and logs one line when the
- * response ends: info for answers below 500, warn when the client went away first, error for 5xx. In place of
- * pino-http, which serialises the whole request into a child logger on every request, logged or
- * not (0.13 ms of a creditCheck's CPU in the row-d profile with logging off). The request is
+ * response ends: info for answers below 500, warn when the client went away first, error for 5xx.
+ * In place of pino-http, which serialises the whole request into a child logger on every request,
+ * logged or not (0.13 ms of a creditCheck's CPU in the row-d profile with logging off). The request is
  * summarised without its headers, so no credential can reach the log.
  */
 export function requestLogging(logger: Logger, options: { ignore?: (url: string) => boolean } = {}) {
@@ -44,9 +44,9 @@ export function requestLogging(logger: Logger, options: { ignore?: (url: string)
     res.setHeader('x-request-id', id);
     const log = logger.child({ reqId: id });
     req.log = log;
+    // Read now: express rewrites req.url while a mounted router handles the request.
     const url = req.url ?? '';
     if (logger.isLevelEnabled('error') && !options.ignore?.(url)) {
-      // Read now: express rewrites req.url while a mounted router handles the request.
       const started = performance.now();
       const done = (error?: Error) => {
         res.off('finish', done).off('close', done).off('error', done);
