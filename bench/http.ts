@@ -27,15 +27,35 @@ export interface LoadResult {
   timeouts: number;
 }
 
-function load(url: string, headers: Record<string, string>, bodies: string[], connections: number, durationSeconds: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL('./load.ts', import.meta.url), [], { stdio: 'inherit' });
-    child.send({ url, headers, bodies, connections, durationSeconds });
-    let answer: LoadResult | undefined;
-    child.on('message', (m) => (answer = m as LoadResult));
-    child.on('error', reject);
-    child.on('exit', (code) => (answer ? resolve(answer) : reject(new Error(`load generator exited ${code} without a result`))));
-  });
+interface LoadGenerator {
+  run(url: string, headers: Record<string, string>, bodies: string[], connections: number, durationSeconds: number): Promise<LoadResult>;
+  stop(): void;
+}
+
+/** One forked autocannon process for every load of a measurement (a fork with tsx costs about a second). */
+function startLoadGenerator(): LoadGenerator {
+  const child = fork(new URL('./load.ts', import.meta.url), [], { stdio: 'inherit' });
+  let waiting: { resolve: (r: LoadResult) => void; reject: (e: Error) => void } | undefined;
+  const settle = () => {
+    const current = waiting;
+    waiting = undefined;
+    return current;
+  };
+  child.on('message', (m) => settle()?.resolve(m as LoadResult));
+  child.on('error', (error) => settle()?.reject(error));
+  child.on('exit', (code) => settle()?.reject(new Error(`load generator exited ${code} without a result`)));
+  return {
+    run(url, headers, bodies, connections, durationSeconds) {
+      if (waiting) return Promise.reject(new Error('load generator busy: one load at a time'));
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        child.send({ url, headers, bodies, connections, durationSeconds });
+      });
+    },
+    stop() {
+      if (child.connected) child.disconnect();
+    },
+  };
 }
 
 const CHECK_QUERY = 'query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { creditCode enterpriseName rated level score blacklisted leader verdict reasons { code } } }';
@@ -100,6 +120,8 @@ export async function measureHttp(options: { handle: DatabaseHandle; databaseUrl
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/check`;
   const graphqlUrl = `http://127.0.0.1:${service.port}/graphql`;
 
+  const generator = startLoadGenerator();
+  const load = generator.run;
   try {
     // Sanity: both answer, and the service's answer is a real rated check.
     const probe = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query: CHECK_QUERY, variables: { c: codes[0] } }) });
@@ -169,6 +191,7 @@ export async function measureHttp(options: { handle: DatabaseHandle; databaseUrl
     }
     return { d: { service: combineRounds(serviceRounds), bare: combineRounds(bareRounds), roundRatios: serviceRounds.map((r, i) => r.requestsPerSecond / bareRounds[i]!.requestsPerSecond) }, e: { httpMs: median(httpTimes), sqlMs: median(sqlTimes), codes: batch.length, rows } };
   } finally {
+    generator.stop();
     await new Promise<void>((resolve) => bare.close(() => resolve()));
     await service.stop();
   }
