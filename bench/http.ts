@@ -41,7 +41,11 @@ function startLoadGenerator(): LoadGenerator {
     waiting = undefined;
     return current;
   };
-  child.on('message', (m) => settle()?.resolve(m as LoadResult));
+  child.on('message', (m) => {
+    const answer = m as LoadResult | { error: string };
+    if ('error' in answer) settle()?.reject(new Error(`load generator: ${answer.error}`));
+    else settle()?.resolve(answer);
+  });
   child.on('error', (error) => settle()?.reject(error));
   child.on('exit', (code) => settle()?.reject(new Error(`load generator exited ${code} without a result`)));
   return {

@@ -37,5 +37,8 @@ async function run(job: Job) {
 
 // Jobs arrive one at a time (the parent waits for each answer); the parent disconnecting ends the process.
 process.on('message', (job) => {
-  void run(job as Job).then((answer) => process.send!(answer));
+  void run(job as Job).then(
+    (answer) => process.send!(answer),
+    (error: unknown) => process.send!({ error: String(error) }),
+  );
 });

@@ -49,7 +49,9 @@ describe('request log', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe('trace-42.a_b');
     const line = await loggedLine('trace-42.a_b');
-    expect(line).toMatchObject({ level: 30, req: { method: 'POST', url: '/graphql' }, res: { statusCode: 200 } });
+    expect(line).toMatchObject({ level: 30, req: { id: 'trace-42.a_b', method: 'POST', url: '/graphql' }, res: { statusCode: 200 } });
+    expect(line.req.remoteAddress).toMatch(/127\.0\.0\.1|::1/);
+    expect(line.req.headers).toBeUndefined();
     expect(typeof line.responseTime).toBe('number');
     expect(JSON.stringify(lines)).not.toContain(token.split('.')[2]);
   });
