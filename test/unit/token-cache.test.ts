@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError, createTokenVerifier } from '../../src/auth/jwt.ts';
+import { AuthenticationError, CLOCK_TOLERANCE_SECONDS, createTokenVerifier } from '../../src/auth/jwt.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import { rememberVerifiedTokens } from '../../src/auth/token-cache.ts';
 
@@ -65,6 +65,31 @@ describe('remembered token verification', () => {
     clock.now += 1;
     expect(() => verify(short)).toThrow(AuthenticationError);
     expect(calls).toBe(4);
+  });
+
+  it('stops serving a token at the very second jsonwebtoken, with the same tolerance, starts refusing it', () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const token = sign('edge', exp);
+    const verifyAt = (seconds: number) => () => jwt.verify(token, SECRET, { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_SECONDS, clockTimestamp: seconds });
+    expect(verifyAt(exp + CLOCK_TOLERANCE_SECONDS - 1)).not.toThrow();
+    expect(verifyAt(exp + CLOCK_TOLERANCE_SECONDS)).toThrow(/jwt expired/);
+
+    const clock = { now: (exp + CLOCK_TOLERANCE_SECONDS) * 1000 - 30_000 };
+    let calls = 0;
+    const verify = rememberVerifiedTokens(
+      (t) => {
+        calls += 1;
+        return verifyHs(t);
+      },
+      { now: () => clock.now },
+    );
+    verify(token);
+    clock.now = (exp + CLOCK_TOLERANCE_SECONDS) * 1000 - 1; // last millisecond of the last accepted second
+    verify(token);
+    expect(calls).toBe(1);
+    clock.now += 1; // the second jsonwebtoken refuses: checked again
+    verify(token);
+    expect(calls).toBe(2);
   });
 
   it('never remembers a refusal', () => {
