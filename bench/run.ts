@@ -23,6 +23,7 @@ import { findRun } from '../src/rating/run-store.ts';
 import { evaluate, loadEvidenceSets, loadRuleRegistry, type EvidenceSet } from '../src/rules/index.ts';
 import { measureHttp } from './http.ts';
 import { jreModel, SUBSET_INDICATORS, subsetRuleSet } from './jre-model.ts';
+import { startCpuSpan, type CpuSpan } from './cpu.ts';
 
 const quick = process.argv.includes('--quick');
 /** `--profile-run FILE`: a V8 CPU profile of the rating run (row b) alone, for chrome://inspect or speedscope. */
@@ -44,6 +45,8 @@ interface Row {
   target: string;
   met: boolean | null;
   note?: string;
+  /** Row b: processor time of the run and of the floor (bench/cpu.ts). */
+  cpu?: Record<string, number | undefined>;
 }
 const rows: Row[] = [];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -69,8 +72,21 @@ const dbName = `envcredit_bench_${randomBytes(4).toString('hex')}`;
 const url = new URL(baseUrl);
 url.pathname = `/${dbName}`;
 
+/**
+ * Row b's CPU accounting: the run's processor time (its process, and the whole machine: the process
+ * plus PostgreSQL) against the floor's. The machine's CPU over its cores is the shortest the run could
+ * take here however its work were spread, so `cannot end before` bounds what any change to the run's
+ * parallelism alone could reach on this machine.
+ */
+function cpuNote(processCpuMs: number, machineCpuMs: number | undefined, floorMs: number, floorMachineCpuMs: number | undefined): string {
+  if (machineCpuMs === undefined) return `CPU: the run's process ${seconds(processCpuMs)} (machine CPU not readable here)`;
+  const cores = availableParallelism();
+  const boundMs = machineCpuMs / cores;
+  return `CPU: the run's process ${seconds(processCpuMs)}, the whole machine ${seconds(machineCpuMs)} over the run (the floor: ${seconds(floorMachineCpuMs ?? 0)}); spread perfectly over ${cores} cores the run's work cannot end before ${seconds(boundMs)}, ratio ${(boundMs / floorMs).toFixed(2)}`;
+}
+
 /** Runs bench/rating-run.ts in a child process and returns what it reports. */
-async function runInChild(databaseUrl: string, profile: string | undefined, ratingWorkers = 0): Promise<{ runId: number; runMs: number; maxRssBytes: number }> {
+async function runInChild(databaseUrl: string, profile: string | undefined, ratingWorkers = 0): Promise<{ runId: number; runMs: number; maxRssBytes: number } & CpuSpan> {
   const script = new URL('./rating-run.ts', import.meta.url).pathname;
   const args = ['--import', 'tsx', script, ...(profile ? ['--profile-run', profile] : [])];
   const env = { ...process.env, DATABASE_URL: databaseUrl, RATING_WORKERS: String(ratingWorkers) };
@@ -160,7 +176,7 @@ try {
   const ruleSet = registry.effectiveOn('linjiang', period.end)!;
   // The run executes in a process of its own (bench/rating-run.ts), as `envcredit rate` or the service
   // would, so its peak RSS is the run's, not this process's with row a's generated data in it.
-  const { runId, runMs, maxRssBytes: runPeak } = await runInChild(url.toString(), profileFile);
+  const { runId, runMs, maxRssBytes: runPeak, processCpuMs: runProcessCpuMs, machineCpuMs: runMachineCpuMs } = await runInChild(url.toString(), profileFile);
   if (profileFile) console.error(`bench: CPU profile of the rating run written to ${profileFile}`);
   const drafted = await pool.query<{ detail: { timings?: Record<string, number>; inputFingerprint?: string } }>(
     `select detail from rating_run_events where run_id = $1 and status = 'DRAFTED'`, [runId]);
@@ -173,6 +189,7 @@ try {
   const client = await pool.connect();
   let ratingRows = 0;
   let f0 = 0;
+  let endFloorCpu = startCpuSpan();
   try {
     // The same number of rating rows in: the rows this run wrote, fetched before the clock starts (the floor
     // is evidence out + ratings in; reading the ratings back is not part of it), copied into an empty table
@@ -185,6 +202,7 @@ try {
       stream.on('error', reject);
     });
     f0 = Date.now();
+    endFloorCpu = startCpuSpan();
     for (const table of ['violations', 'emission_records', 'clean_production_audits', 'information_disclosures', 'verified_complaints', 'permit_execution_reports']) {
       await new Promise<void>((resolve, reject) => {
         const stream = client.query(copyTo(`copy (select * from ${table} order by credit_code) to stdout`));
@@ -208,6 +226,7 @@ try {
     client.release();
   }
   const floorMs = Date.now() - f0;
+  const floorMachineCpuMs = endFloorCpu().machineCpuMs;
   // The same run with one rating worker thread (RATING_WORKERS=1), for the trade-off in docs/PERFORMANCE.md.
   const withWorker = await runInChild(url.toString(), undefined, 1);
   const workerDrafted = await pool.query<{ detail: { timings?: Record<string, number>; inputFingerprint?: string } }>(
@@ -220,7 +239,8 @@ try {
     ratio: runMs / floorMs,
     target: '≤ 1.5, RSS < 512 MB',
     met: runMs / floorMs <= 1.5 && runPeak < 512 * 2 ** 20,
-    note: `run timings (ms): ${JSON.stringify(runTimings)}; with RATING_WORKERS=1: ${seconds(withWorker.runMs)} (ratio ${(withWorker.runMs / floorMs).toFixed(2)}), peak RSS ${(withWorker.maxRssBytes / 2 ** 20).toFixed(0)} MiB, timings ${JSON.stringify(workerDrafted.rows[0]?.detail.timings)}`,
+    note: `run timings (ms): ${JSON.stringify(runTimings)}; ${cpuNote(runProcessCpuMs, runMachineCpuMs, floorMs, floorMachineCpuMs)}; with RATING_WORKERS=1: ${seconds(withWorker.runMs)} (ratio ${(withWorker.runMs / floorMs).toFixed(2)}), peak RSS ${(withWorker.maxRssBytes / 2 ** 20).toFixed(0)} MiB, timings ${JSON.stringify(workerDrafted.rows[0]?.detail.timings)}`,
+    cpu: { cores: availableParallelism(), runProcessCpuMs, runMachineCpuMs, floorMachineCpuMs, workerRunProcessCpuMs: withWorker.processCpuMs, workerRunMachineCpuMs: withWorker.machineCpuMs },
   });
 
   phase('b');
