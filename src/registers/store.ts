@@ -95,13 +95,29 @@ function originColumns(e: NewRegisterEvent) {
 
 export type ListingOutcome = { event: 'LISTED' | 'EXTENDED'; eventId: number } | { event: null; eventId: null };
 
+/** Evidence records that have already put this enterprise on the blacklist or kept it there, in any listing. */
+async function evidenceBehindListings(trx: Trx, code: string): Promise<Set<string>> {
+  const rows = await trx.selectFrom('blacklist_events').select('evidence_ids').where('credit_code', '=', code).where('event', 'in', ['LISTED', 'EXTENDED']).execute();
+  return new Set(rows.flatMap((r) => r.evidence_ids));
+}
+
 /**
  * Lists an enterprise on the blacklist for at least `minimumMonths` from the effective day, or, when
  * it is already listed, extends the earliest removal if the new term ends later. A listing also
  * revokes a leader at once: a blacklisted enterprise cannot lead. Call inside a transaction.
+ *
+ * `onlyOnNewEvidence` (listings a rating proposes): one offence lists once. When every record the
+ * listing rests on has already listed or extended a listing of this enterprise, nothing happens, so
+ * the next rating that still contains the same penalty neither prolongs the term (the 2016
+ * memorandum: the record is updated after one year of good rectification) nor lists again after a
+ * credit repair.
  */
-export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMonths: number): Promise<ListingOutcome> {
+export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMonths: number, options: { onlyOnNewEvidence?: boolean } = {}): Promise<ListingOutcome> {
   await lockRegisters(trx, e.creditCode);
+  if (options.onlyOnNewEvidence && e.evidenceIds.length > 0) {
+    const behind = await evidenceBehindListings(trx, e.creditCode);
+    if (e.evidenceIds.every((id) => behind.has(id))) return { event: null, eventId: null };
+  }
   const state = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
   const earliestRemoval = addMonths(dayOf(e.effectiveFrom), minimumMonths);
   if (state.listed && state.earliestRemoval !== null && state.earliestRemoval >= earliestRemoval) return { event: null, eventId: null };
@@ -156,6 +172,26 @@ interface EffectiveRatingRow {
   rule_hash: string;
 }
 
+/** The parts of a stored rating (its canonical JSON) that propose register changes. */
+interface ProposingRating {
+  blacklist?: BlacklistProposal[];
+  leader?: LeaderProposal;
+  vetoes?: { id: string; evidence: string[] }[];
+  categories?: { indicators: { changes: { evidence: string[] }[] }[] }[];
+}
+
+/**
+ * What a criterion on the level alone (BL_BLACK_LEVEL) rests on, since the rule engine names no
+ * records for it: the vetoes' records when a veto forced the level, else every record that deducted
+ * points. Stored on the proposal and the listing, so a later rating at the same level on the same
+ * records does not list or extend again.
+ */
+function evidenceBehindLevel(rating: ProposingRating): string[] {
+  const vetoEvidence = (rating.vetoes ?? []).flatMap((v) => v.evidence);
+  const records = vetoEvidence.length > 0 ? vetoEvidence : (rating.categories ?? []).flatMap((c) => c.indicators.flatMap((i) => i.changes.flatMap((ch) => ch.evidence)));
+  return [...new Set(records)].sort();
+}
+
 /**
  * Records the register proposals of ratings that just took effect (a publication or a dynamic
  * adjustment), in the caller's transaction. Automatic blacklist criteria list at once; a leader's
@@ -176,13 +212,15 @@ export async function recordRatingProposals(trx: Trx, ratings: { runId: number }
         or r.result::jsonb -> 'leader' ->> 'action' in ('NOMINATE', 'REVOKE'))
     order by r.id`.execute(trx);
   for (const row of rows) {
-    const rating = JSON.parse(row.result) as { blacklist?: BlacklistProposal[]; leader?: LeaderProposal; vetoes?: { id: string; evidence: string[] }[] };
+    const rating = JSON.parse(row.result) as ProposingRating;
     const code = row.credit_code.trim();
     const origin = { ruleSetId: row.rule_set_id, ruleVersion: row.rule_version, ruleHash: row.rule_hash, sourceRatingId: Number(row.id) };
     for (const p of rating.blacklist ?? []) {
-      const proposalId = await insertProposal(trx, row, 'BLACKLIST', 'LIST', p.criterion, p.cause, p.evidence, p.minimumMonths, p.automatic, now);
+      const evidence = p.evidence.length > 0 ? p.evidence : evidenceBehindLevel(rating);
+      const proposalId = await insertProposal(trx, row, 'BLACKLIST', 'LIST', p.criterion, p.cause, evidence, p.minimumMonths, p.automatic, now);
       if (p.automatic && proposalId !== null) {
-        await listOnBlacklist(trx, { ...origin, proposalId, creditCode: code, causeCode: p.criterion, cause: p.cause, evidenceIds: p.evidence, decidedBy: actor, decidedAt: now, effectiveFrom: now }, p.minimumMonths);
+        const listing = { ...origin, proposalId, creditCode: code, causeCode: p.criterion, cause: p.cause, evidenceIds: evidence, decidedBy: actor, decidedAt: now, effectiveFrom: now };
+        await listOnBlacklist(trx, listing, p.minimumMonths, { onlyOnNewEvidence: true });
       }
     }
     const leader = rating.leader;
@@ -286,6 +324,21 @@ export interface RepairApplication {
 }
 
 /**
+ * REPAIR_NOT_YET_POSSIBLE while the listing's minimum term runs: when the application is filed, and
+ * again when it is approved, since a cause found in between may have extended the term.
+ */
+async function refuseRepairBeforeEarliestRemoval(trx: Trx, code: string, now: Date): Promise<void> {
+  const state = await blacklistStateOf(trx, code, now);
+  if (state.listed && state.earliestRemoval !== null && dayOf(now) < state.earliestRemoval) {
+    throw appError('REPAIR_NOT_YET_POSSIBLE', `credit repair for ${code} can be granted from ${state.earliestRemoval} (the minimum term of ${state.causeCode} has not passed)`, {
+      field: 'input.creditCode',
+      earliestDate: state.earliestRemoval,
+      listedSince: state.listedSince?.toISOString() ?? null,
+    });
+  }
+}
+
+/**
  * Files a credit repair application. Refused while the enterprise is not listed, before the earliest
  * removal date (REPAIR_NOT_YET_POSSIBLE with `earliestDate`), or while another application is open.
  */
@@ -294,14 +347,7 @@ export async function applyForRepair(db: Db, a: RepairApplication, now: Date): P
     await lockRegisters(trx, a.creditCode);
     const state = await blacklistStateOf(trx, a.creditCode, now);
     if (!state.listed) throw appError('CONFLICT', `${a.creditCode} is not on the blacklist; there is nothing to repair`, { field: 'input.creditCode' });
-    const today = dayOf(now);
-    if (state.earliestRemoval !== null && today < state.earliestRemoval) {
-      throw appError('REPAIR_NOT_YET_POSSIBLE', `credit repair for ${a.creditCode} can be applied for from ${state.earliestRemoval} (the minimum term of ${state.causeCode} has not passed)`, {
-        field: 'input.creditCode',
-        earliestDate: state.earliestRemoval,
-        listedSince: state.listedSince?.toISOString() ?? null,
-      });
-    }
+    await refuseRepairBeforeEarliestRemoval(trx, a.creditCode, now);
     const open = await openRepairApplication(trx, a.creditCode);
     if (open !== null) throw appError('CONFLICT', `repair application ${open} of ${a.creditCode} is still open`, { field: 'input.creditCode', openApplication: `repair:${open}` });
     const { id } = await trx
@@ -340,6 +386,7 @@ export async function decideRepair(db: Db, d: RepairDecision, now: Date): Promis
     await lockRegisters(trx, code);
     const decided = await trx.selectFrom('repair_decisions').select('decision').where('application_id', '=', application.id).executeTakeFirst();
     if (decided) throw appError('CONFLICT', `repair application ${application.id} was already ${decided.decision}`, { field: 'applicationId' });
+    if (d.approve) await refuseRepairBeforeEarliestRemoval(trx, code, now);
     await trx
       .insertInto('repair_decisions')
       .values({ application_id: application.id, decision: d.approve ? 'APPROVED' : 'REJECTED', reason: d.reason, decided_by: d.decidedBy, decided_at: now })
