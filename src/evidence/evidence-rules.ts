@@ -227,7 +227,8 @@ export const ENTERPRISE_FIELDS: readonly FieldSpec[] = [
   opt('sourceId', text),
 ];
 
-const INDUSTRY_CODE = /^[A-T](\d{2}|\d{3}|\d{4})?$/;
+/** GB/T 4754: a section letter, optionally a division, group or class. */
+export const INDUSTRY_CODE = /^[A-T](\d{2}|\d{3}|\d{4})?$/;
 
 /** Checks an enterprise input (credit code excluded: callers check it first) and returns its details. */
 export function checkEnterpriseInput(input: Input, check: InputCheck): EnterpriseDetailValues {

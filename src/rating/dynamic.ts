@@ -7,8 +7,9 @@ import { recordRatingProposals } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import type { Context } from '../graphql/context.ts';
 import { builder } from '../graphql/builder.ts';
-import type { CompiledRuleSet, Rating } from '../rules/index.ts';
-import { effectiveRatingsAt, effectTriggeredBy } from './effect-store.ts';
+import type { CompiledRuleSet, Level, Rating } from '../rules/index.ts';
+import { levelRank } from '../rules/engine.ts';
+import { effectiveRatingsAt, effectTriggeredBy, type EffectiveRating } from './effect-store.ts';
 import { parsePeriod } from './period.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
 import { rateEnterprise } from './runner.ts';
@@ -21,6 +22,11 @@ import { pinRuleVersion } from './rule-pins.ts';
  * rating at once, without waiting for the next annual run. The re-rating covers the twelve months
  * ending with the decision's month, under the rule version in force on the decision date, and takes
  * effect immediately, linked to the violation that triggered it.
+ *
+ * It only ever lowers the level in force: the policy re-rates after a serious event, to act on it
+ * before the next annual rating. A window that no longer holds the offences behind the current level
+ * (a veto of last year's rating, say) could otherwise raise a RED enterprise to GREEN because of a
+ * new, smaller offence; such a re-rating is not made effective (the next annual rating weighs both).
  */
 export async function applyDynamicAdjustment(context: Context, violation: { id: number; credit_code: string; decided_on: unknown; revoked?: unknown }): Promise<void> {
   if (violation.revoked) return;
@@ -28,7 +34,8 @@ export async function applyDynamicAdjustment(context: Context, violation: { id: 
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
   const now = context.clock.now();
-  const rules = await ruleVersionFor(context, code, decidedOn, now);
+  const current = (await effectiveRatingsAt(context.db, [code], now)).get(code);
+  const rules = ruleVersionFor(context, current, decidedOn);
   if (!rules) {
     context.logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
     return;
@@ -38,6 +45,10 @@ export async function applyDynamicAdjustment(context: Context, violation: { id: 
   const { rating, row } = rateEnterprise(rules, evidence, period);
   const triggers = dynamicTriggers(rules, rating, ref);
   if (triggers.length === 0) return;
+  if (current && levelRank(row.level as Level) < levelRank(current.level as Level)) {
+    context.logger.info({ code, ref, level: row.level, inForce: current.level }, 'dynamic adjustment not made effective: it would raise the level in force');
+    return;
+  }
   const actor = context.principal ? `dynamic-adjustment (recorded by ${context.principal.subject})` : 'dynamic-adjustment';
   await pinRuleVersion(context.db, rules, actor);
   await context.db.transaction().execute(async (trx) => {
@@ -81,8 +92,7 @@ function dynamicTriggers(rules: CompiledRuleSet, rating: Rating, ref: string): s
 }
 
 /** The set the enterprise is rated under (its current rating's, else the default), in force on the date. */
-async function ruleVersionFor(context: Context, code: string, date: string, now: Date): Promise<CompiledRuleSet | undefined> {
-  const current = (await effectiveRatingsAt(context.db, [code], now)).get(code);
+function ruleVersionFor(context: Context, current: EffectiveRating | undefined, date: string): CompiledRuleSet | undefined {
   const setId = current?.rule_set_id ?? context.config.defaultRuleSetId;
   return context.rules.effectiveOn(setId, date) ?? (current ? context.rules.get(current.rule_set_id, current.rule_version) : undefined);
 }

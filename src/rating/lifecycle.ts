@@ -92,18 +92,25 @@ export async function publishRun(db: Db, runId: number, actor: string, now = new
     }
     const open = await openObjectionCount(trx, runId);
     if (open > 0) throw appError('CONFLICT', `run ${runId} has ${open} open objection(s); decide them before publishing`, { field: 'runId', openObjections: open });
-    const inserted = await sql<{ n: string }>`
-      with effects as (
-        insert into rating_effects (credit_code, rating_id, effective_from, cause, decided_by)
-        select r.credit_code, r.id, ${now}, 'PUBLICATION', ${actor}
-        from ratings r
-        where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)
-        returning 1)
-      select count(*) as n from effects`.execute(trx);
-    const published = Number(inserted.rows[0]!.n);
-    await recordRatingProposals(trx, { runId }, actor, now);
-    await appendRunEvent(trx, runId, 'PUBLISHED', actor, { published, effectiveFrom: now.toISOString() });
-    return published;
+    // An enterprise that already had a rating of a later period in effect (a later annual rating, or
+    // a dynamic adjustment after this period) keeps it: publishing an older period never replaces a
+    // newer rating. Such ratings stay in the run, unpublished, and propose nothing.
+    const inserted = await sql<{ rating_id: string }>`
+      insert into rating_effects (credit_code, rating_id, effective_from, cause, decided_by)
+      select r.credit_code, r.id, ${now}, 'PUBLICATION', ${actor}
+      from ratings r
+      where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)
+        and not exists (
+          select 1 from rating_effects ef join ratings er on er.id = ef.rating_id join rating_runs erun on erun.id = er.run_id
+          where ef.credit_code = r.credit_code and erun.period_end > ${run.period_end})
+      returning rating_id`.execute(trx);
+    const ratingIds = inserted.rows.map((row) => Number(row.rating_id));
+    const current = await sql<{ n: string }>`
+      select count(*) as n from ratings r where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)`.execute(trx);
+    const keptNewer = Number(current.rows[0]!.n) - ratingIds.length;
+    await recordRatingProposals(trx, { ratingIds }, actor, now);
+    await appendRunEvent(trx, runId, 'PUBLISHED', actor, { published: ratingIds.length, keptNewerRatings: keptNewer, effectiveFrom: now.toISOString() });
+    return ratingIds.length;
   });
 }
 

@@ -13,6 +13,7 @@ import { movers, scoreShift, transitionMatrix, verifyRun, type Mover } from './a
 import { effectiveRatingsAt, ratingHistory, type EffectiveRating } from './effect-store.ts';
 import { beginPublicity, decideObjection, fileObjection, publishRun, withdrawRun } from './lifecycle.ts';
 import { parsePeriod } from './period.ts';
+import { INDUSTRY_CODE } from '../evidence/evidence-rules.ts';
 import { RatingRef, ratingViewFromStored } from './rating-schema.ts';
 import { startRatingRun } from './runner.ts';
 import { currentRunRatings, findRun, runHistory, type RatingRow, type RunRow, type RunScope } from './run-store.ts';
@@ -176,7 +177,16 @@ function readScope(input: typeof RatingScopeInput.$inferInput): RunScope {
     return { kind: 'CODES', codes: [...new Set(codes)].sort() };
   }
   if (input.region) return { kind: 'REGION', region: input.region.trim() };
-  if (input.industry) return { kind: 'INDUSTRY', industry: input.industry.trim().toUpperCase() };
+  if (input.industry) {
+    const industry = input.industry.trim().toUpperCase();
+    if (!INDUSTRY_CODE.test(industry)) {
+      throw appError('VALIDATION_FAILED', `input.scope.industry: ${JSON.stringify(input.industry)} is not a GB/T 4754 code`, {
+        field: 'input.scope.industry',
+        expected: 'a section letter A-T, optionally followed by 2-4 digits (C, C20, C2011)',
+      });
+    }
+    return { kind: 'INDUSTRY', industry };
+  }
   return { kind: 'ALL' };
 }
 
@@ -200,7 +210,7 @@ builder.mutationField('startRatingRun', (t) =>
       const period = parsePeriod(input.period, 'input.period');
       const runId = await startRatingRun(
         { db: context.db, rules: context.rules, tracker: context.tracker, logger: context.logger },
-        { ruleSetId: input.ruleSetId, version: input.version, period, scope: readScope(input.scope), mode: input.mode, actor: actorName(context.principal!) },
+        { ruleSetId: input.ruleSetId, version: input.version, period, scope: readScope(input.scope), mode: input.mode, actor: actorName(context.principal!), now: context.clock.now() },
       );
       return (await findRun(context.db, runId))!;
     },

@@ -112,21 +112,38 @@ export async function runHistory(db: Db, runId: number) {
   return db.selectFrom('rating_run_events').selectAll().where('run_id', '=', runId).orderBy('id').execute();
 }
 
-/** Credit codes in a scope, in order, one page at a time (runs stream; they never hold the population). */
-export async function scopeCodes(db: Db, scope: RunScope, after: string | null, limit: number): Promise<string[]> {
-  let query = db.selectFrom('enterprise_current').select('credit_code').orderBy('credit_code').limit(limit);
-  if (after) query = query.where('credit_code', '>', after);
+/** Dates an enterprise must have existed within to be rated (a run's period). */
+export interface ExistedDuring {
+  start: string;
+  end: string;
+}
+
+/**
+ * The enterprises of a scope as a query: current registrations matching the scope and, given a
+ * period, existing at some point in it (not closed before it began, not registered after it ended).
+ */
+function scopeQuery(db: Db, scope: RunScope, during: ExistedDuring | undefined) {
+  let query = db.selectFrom('enterprise_current');
   if (scope.kind === 'CODES') query = query.where('credit_code', 'in', scope.codes.length ? scope.codes : ['']);
   if (scope.kind === 'REGION') query = query.where('region', '=', scope.region);
   if (scope.kind === 'INDUSTRY') query = query.where('industry', 'like', `${scope.industry}%`);
+  if (during) {
+    query = query
+      .where((eb) => eb.or([eb('closed_on', 'is', null), eb('closed_on', '>=', during.start)]))
+      .where((eb) => eb.or([eb('registered_on', 'is', null), eb('registered_on', '<=', during.end)]));
+  }
+  return query;
+}
+
+/** Credit codes in a scope, in order, one page at a time (runs stream; they never hold the population). */
+export async function scopeCodes(db: Db, scope: RunScope, after: string | null, limit: number, during?: ExistedDuring): Promise<string[]> {
+  let query = scopeQuery(db, scope, during).select('credit_code').orderBy('credit_code').limit(limit);
+  if (after) query = query.where('credit_code', '>', after);
   return (await query.execute()).map((r) => r.credit_code.trim());
 }
 
-export async function countScope(db: Db, scope: RunScope): Promise<number> {
-  let query = db.selectFrom('enterprise_current').select(sql<string>`count(*)`.as('n'));
-  if (scope.kind === 'CODES') query = query.where('credit_code', 'in', scope.codes.length ? scope.codes : ['']);
-  if (scope.kind === 'REGION') query = query.where('region', '=', scope.region);
-  if (scope.kind === 'INDUSTRY') query = query.where('industry', 'like', `${scope.industry}%`);
+export async function countScope(db: Db, scope: RunScope, during?: ExistedDuring): Promise<number> {
+  const query = scopeQuery(db, scope, during).select(sql<string>`count(*)`.as('n'));
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 

@@ -6,7 +6,7 @@ import { loadEvidenceSets, type EvidenceSet } from '../evidence/evidence-set.ts'
 import type { Logger } from '../logger.ts';
 import type { CompiledRuleSet, RuleRegistry } from '../rules/index.ts';
 import type { RatingPeriod } from './period.ts';
-import { appendRunEvent, copyRatingsInto, countScope, createRun, findRuns, insertRatings, scopeCodes, type RatingWriter, type RunScope } from './run-store.ts';
+import { appendRunEvent, copyRatingsInto, countScope, createRun, findRuns, insertRatings, scopeCodes, type ExistedDuring, type RatingWriter, type RunScope } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
 import { RunLeases } from './run-leases.ts';
 import { inlineEvaluator, type BatchEvaluator } from './evaluation-pool.ts';
@@ -115,6 +115,8 @@ export interface StartRunRequest {
   scope: RunScope;
   mode: Exclude<RunMode, 'DYNAMIC'>;
   actor: string;
+  /** The service's clock (tests move it): a draft may only rate a period that has ended by then. */
+  now?: Date;
 }
 
 export interface RunServices {
@@ -137,14 +139,38 @@ export function requireRuleVersion(rules: RuleRegistry, ruleSetId: string, versi
 }
 
 /**
+ * The period a run may rate: of the kind its rule file rates (a calendar year `YYYY`, or the twelve
+ * months ending `YYYY-MM`), and for a draft — the run that can be published — one that has ended,
+ * since a rating speaks for a whole period (the national measures rate the prior calendar year).
+ * A simulation may look at a period still running.
+ */
+export function requireRatablePeriod(rules: CompiledRuleSet, period: RatingPeriod, mode: StartRunRequest['mode'], now: Date): void {
+  const yearly = /^\d{4}$/.test(period.label);
+  if (rules.file.evaluation.period === 'CALENDAR_YEAR' && !yearly) {
+    throw appError('VALIDATION_FAILED', `period: ${rules.id} ${rules.version} rates calendar years, not ${period.label}`, { field: 'input.period', expected: 'YYYY (a calendar year)' });
+  }
+  if (rules.file.evaluation.period === 'ROLLING_12_MONTHS' && yearly) {
+    throw appError('VALIDATION_FAILED', `period: ${rules.id} ${rules.version} rates the twelve months ending a month, not the year ${period.label}`, { field: 'input.period', expected: 'YYYY-MM (the 12 months ending that month)' });
+  }
+  const today = now.toISOString().slice(0, 10);
+  if (mode === 'DRAFT' && period.end >= today) {
+    throw appError('VALIDATION_FAILED', `period: ${period.label} runs until ${period.end}; a draft rates a period that has ended (a simulation may rate it now)`, {
+      field: 'input.period',
+      expected: `a period ending before ${today}`,
+    });
+  }
+}
+
+/**
  * Creates a run and executes it in the background. Returns the run id at once; the run moves from
  * RUNNING to DRAFTED (with counts, timings and the input fingerprint) or FAILED.
  */
 export async function startRatingRun(services: RunServices, request: StartRunRequest): Promise<number> {
   const rules = requireRuleVersion(services.rules, request.ruleSetId, request.version);
+  requireRatablePeriod(rules, request.period, request.mode, request.now ?? new Date());
   await pinRuleVersion(services.db, rules, request.actor);
-  const total = await countScope(services.db, request.scope);
-  if (total === 0) throw appError('VALIDATION_FAILED', 'scope: no registered enterprise is in this scope', { field: 'scope' });
+  const total = await countScope(services.db, request.scope, request.period);
+  if (total === 0) throw appError('VALIDATION_FAILED', `scope: no enterprise in this scope was registered and open during ${request.period.label}`, { field: 'input.scope' });
   const runId = await createRun(services.db, {
     ruleSetId: rules.id,
     ruleVersion: rules.version,
@@ -176,7 +202,7 @@ async function executeRun(
   const levels: Record<string, number> = {};
   const timings = { evaluateMs: 0, waitLoadMs: 0, waitInsertMs: 0 };
   const evaluator = services.tracker.evaluator;
-  const batches = scopeBatches(services.db, request.scope);
+  const batches = scopeBatches(services.db, request.scope, RUN_BATCH_SIZE, BATCHES_PER_CODE_PAGE, request.period);
   // Evidence as recorded when the run started: records added meanwhile wait for the next run.
   const loadBatch = async () => {
     const { value: codes = [] } = await batches.next();
@@ -248,13 +274,13 @@ const BATCHES_PER_CODE_PAGE = 10;
  * batch's evidence queries go out at once instead of after a round trip for its codes; only a page
  * of codes (not the population) is held.
  */
-export async function* scopeBatches(db: Db, scope: RunScope, batchSize = RUN_BATCH_SIZE, batchesPerPage = BATCHES_PER_CODE_PAGE): AsyncGenerator<string[], void> {
+export async function* scopeBatches(db: Db, scope: RunScope, batchSize = RUN_BATCH_SIZE, batchesPerPage = BATCHES_PER_CODE_PAGE, during?: ExistedDuring): AsyncGenerator<string[], void> {
   const pageSize = batchSize * batchesPerPage;
-  let page = scopeCodes(db, scope, null, pageSize);
+  let page = scopeCodes(db, scope, null, pageSize, during);
   for (;;) {
     const codes = await page;
     if (codes.length === 0) return;
-    page = codes.length < pageSize ? Promise.resolve([]) : scopeCodes(db, scope, codes[codes.length - 1]!, pageSize);
+    page = codes.length < pageSize ? Promise.resolve([]) : scopeCodes(db, scope, codes[codes.length - 1]!, pageSize, during);
     page.catch(() => {}); // surfaced when awaited
     for (let i = 0; i < codes.length; i += batchSize) yield codes.slice(i, i + batchSize);
   }

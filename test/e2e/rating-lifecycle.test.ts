@@ -39,12 +39,19 @@ async function startRun(version: string, mode: 'DRAFT' | 'SIMULATION') {
 
 let draft: any;
 let simulation: any;
+/** Enterprises registered and open at some point in 2025: the ones a 2025 run rates. */
 let population: number;
+/** Closed before 2025 or registered after it: in the register, not rated for 2025. */
+let notInPeriod: string[];
 
 beforeAll(async () => {
   server = await startTestServer({ RULES_DIR: lifecycleRulesDir(10), LOG_LEVEL: 'error' });
   const counts = await seedDemoCity(server.database.db, { seed: 220681 });
-  population = counts.enterprises;
+  const outside = await sql<{ credit_code: string }>`
+    select trim(credit_code) as credit_code from enterprise_current
+    where closed_on < '2025-01-01' or registered_on > '2025-12-31' order by credit_code`.execute(server.database.db);
+  notInPeriod = outside.rows.map((r) => r.credit_code);
+  population = counts.enterprises - notInPeriod.length;
 }, 120_000);
 
 afterAll(() => server?.stop());
@@ -58,6 +65,10 @@ describe('a draft run of the whole demo city', () => {
     const total = draft.levelCounts.reduce((sum: number, c: any) => sum + c.count, 0);
     expect(total).toBe(population);
     expect(draft.levelCounts.map((c: any) => c.level)).toContain('GREEN');
+    // The demo city has enterprises closed before the year or registered after it: they are not rated.
+    expect(notInPeriod.length).toBeGreaterThan(0);
+    const rated = await sql<{ n: string }>`select count(*) as n from ratings where run_id = ${Number(draft.id.replace('run:', ''))} and trim(credit_code) = any(${notInPeriod})`.execute(server.database.db);
+    expect(Number(rated.rows[0]!.n)).toBe(0);
   });
 
   it('verifies with zero differences while the evidence is unchanged', async () => {
@@ -78,6 +89,21 @@ describe('a draft run of the whole demo city', () => {
     expect(badVersion.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'version' });
     const twoScopes = await graphqlError(client.request(START, { input: { ruleSetId: 'linjiang', version: '2025.1', period: '2025', scope: { all: true, region: '花山镇' }, mode: 'DRAFT' } }));
     expect(twoScopes.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.scope' });
+    const wildcard = await graphqlError(client.request(START, { input: { ruleSetId: 'linjiang', version: '2025.1', period: '2025', scope: { industry: '%' }, mode: 'DRAFT' } }));
+    expect(wildcard.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.scope.industry' });
+  });
+
+  it('rates the kind of period its rule file rates, and drafts only a period that has ended', async () => {
+    const client = server.client(officer);
+    const rolling = await graphqlError(client.request(START, { input: { ruleSetId: 'linjiang', version: '2025.1', period: '2025-06', scope: { all: true }, mode: 'DRAFT' } }));
+    expect(rolling.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.period', expected: 'YYYY (a calendar year)' });
+    const thisYear = server.clock.now().toISOString().slice(0, 4);
+    const running = await graphqlError(client.request(START, { input: { ruleSetId: 'linjiang', version: '2025.1', period: thisYear, scope: { all: true }, mode: 'DRAFT' } }));
+    expect(running.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.period' });
+    expect(running.message).toContain(`${thisYear}-12-31`);
+    // A simulation may look at the year still running; it can never be published.
+    const simulated = await client.request<any>(START, { input: { ruleSetId: 'linjiang', version: '2025.1', period: thisYear, scope: { all: true }, mode: 'SIMULATION' } });
+    expect((await waitForRun(simulated.startRatingRun.id)).status).toBe('DRAFTED');
   });
 });
 

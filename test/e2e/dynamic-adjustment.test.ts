@@ -1,0 +1,71 @@
+import { gql } from 'graphql-request';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// A dynamic adjustment acts on a serious event before the next annual rating: it may lower the level
+// in force, never raise it.
+let server: TestServer;
+const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject: 'officer-1' };
+const bank = { role: 'bank' as const, org: 'bank-1', subject: 'loans' };
+const CODE = withCheckCharacter('91220681MA5000041');
+const DAY = 86_400_000;
+
+const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level cause } } }`;
+const IN_FORCE = gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause triggerEvidence } } }`;
+
+const today = () => server.clock.now().toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  server = await startTestServer({ LOG_LEVEL: 'error' });
+  await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+    input: { creditCode: CODE, name: '临江市北岸建材有限公司', region: '大湖街道', industry: 'C30', keyDischargeUnit: false },
+  });
+}, 60_000);
+
+afterAll(() => server?.stop());
+
+describe('dynamic adjustment', () => {
+  let veto: string;
+  it('a veto lowers the level at once', async () => {
+    const recorded = await server.client(officer).request<any>(RECORD, {
+      input: {
+        creditCode: CODE, source: 'penalty-register', sourceId: 'EIA-41', decisionNumber: '临环罚〔2026〕41号', decidedOn: today(),
+        violationType: 'EIA_NOT_APPROVED', legalBasis: '《中华人民共和国环境影响评价法》第三十一条', fineCny: 300000, measures: ['PRODUCTION_SUSPENSION'],
+      },
+    });
+    expect(recorded.recordViolation.dynamicAdjustment).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT' });
+    veto = recorded.recordViolation.record.id;
+  });
+
+  it('publishing the annual rating of an earlier period keeps the newer adjustment in force', async () => {
+    const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
+    const previousYear = String(Number(today().slice(0, 4)) - 1);
+    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
+      input: { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { all: true }, mode: 'DRAFT' },
+    });
+    const runId = started.startRatingRun.id as string;
+    await server.service.tracker.completion(Number(runId.replace('run:', '')));
+    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
+    server.clock.advance(11 * DAY);
+    const published = await server.client(admin).request<any>(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
+    expect(published.publishRatingRun.status).toBe('PUBLISHED');
+    const inForce = await server.client(officer).request<any>(IN_FORCE, { c: CODE });
+    expect(inForce.enterprise.rating).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT', triggerEvidence: veto });
+  });
+
+  it('a smaller offence more than a year later does not raise the level, though its window no longer holds the veto', async () => {
+    server.clock.advance(400 * DAY);
+    const recorded = await server.client(officer).request<any>(RECORD, {
+      input: {
+        creditCode: CODE, source: 'incident-register', sourceId: 'INC-41', decisionNumber: '临环罚〔2027〕12号', decidedOn: today(),
+        violationType: 'ENVIRONMENTAL_INCIDENT', incidentSeverity: 'GENERAL', legalBasis: '《突发环境事件应急管理办法》', fineCny: 20000,
+      },
+    });
+    expect(recorded.recordViolation.dynamicAdjustment).toBeNull();
+    const inForce = await server.client(officer).request<any>(IN_FORCE, { c: CODE });
+    expect(inForce.enterprise.rating).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT', triggerEvidence: veto });
+    const check = await server.client(bank).request<any>(gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level } }`, { c: CODE });
+    expect(check.creditCheck.level).toBe('RED');
+  });
+});
