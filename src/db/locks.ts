@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './database.ts';
+import { EVIDENCE_TABLES, type Db } from './database.ts';
 
 /**
  * Bulk writers (an import, the demo seed) check a whole table against what they are about to add,
@@ -25,3 +25,15 @@ export async function lockTableForBulkWrite(trx: Db, table: string): Promise<voi
 
 /** The same exclusive lock for a driver-level session (pg client) inside its own transaction. */
 export const BULK_WRITE_LOCK_SQL = 'select pg_advisory_xact_lock(hashtext($1))';
+
+/** The tables whose writes a rating run must not overlap when it fixes its start: evidence and enterprise facts. */
+const RATED_TABLES: readonly string[] = [...Object.values(EVIDENCE_TABLES), 'enterprise_revisions'].sort();
+
+/**
+ * Takes every rated table's write lock exclusively (a run fixing its start; the demo seed), in one fixed order (writers hold one table's
+ * lock, so this cannot deadlock with them), until the caller's transaction ends: it returns once
+ * every write in progress has committed or rolled back.
+ */
+export async function waitForEvidenceWrites(trx: Db): Promise<void> {
+  for (const table of RATED_TABLES) await lockTableForBulkWrite(trx, table);
+}

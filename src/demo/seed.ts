@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { lockTableForBulkWrite } from '../db/locks.ts';
+import { waitForEvidenceWrites } from '../db/locks.ts';
 import type { Db } from '../db/database.ts';
 import { countRows, generateDemoCity, type DemoCity, type DemoCityOptions, type DemoTableName } from './demo-city.ts';
 
@@ -42,7 +42,8 @@ export async function seedDemoCity(db: Db, options: SeedDemoOptions): Promise<De
 export async function insertDemoCity(db: Db, city: DemoCity, maxParameters = 30_000): Promise<DemoSeedCounts> {
   const t = city.tables;
   await db.transaction().execute(async (trx) => {
-    await lockTableForBulkWrite(trx, 'enterprise_revisions');
+    // Every table it fills, like any bulk writer, so a run cannot start in the middle of the seed.
+    await waitForEvidenceWrites(trx);
     const existing = await trx
       .selectFrom('enterprises')
       .select((eb) => eb.fn.countAll<string>().as('n'))

@@ -135,7 +135,7 @@ export async function loadEvidenceSets(db: Db, creditCodes: readonly string[], o
   // database's hands while this thread evaluates the current one.
   const [standing, enterprises, violations, emissions, audits, disclosures, complaints, permitReports] = await Promise.all([
     options.standing,
-    loadEnterpriseFacts(db, codes),
+    loadEnterpriseFacts(db, codes, options.knownAt),
     currentRows(db, 'violation', codes, options.knownAt),
     currentRows(db, 'emission', codes, options.knownAt),
     currentRows(db, 'audit', codes, options.knownAt),
@@ -158,12 +158,41 @@ function standingFor(standing: StandingOf | undefined, creditCode: string): Stan
   return given ?? NO_STANDING;
 }
 
-async function loadEnterpriseFacts(db: Db, codes: string[]): Promise<Map<string, EnterpriseFacts>> {
-  const rows = await db
-    .selectFrom('enterprise_current')
-    .select(['credit_code', 'name', 'region', 'industry', 'key_discharge_unit', 'registered_on', 'closed_on'])
-    .where(sql<boolean>`credit_code = any(${codes}::bpchar[])`) // the column's own type, so the index is usable
-    .execute();
+interface FactsRow {
+  credit_code: string;
+  name: string;
+  region: string;
+  industry: string;
+  key_discharge_unit: boolean;
+  registered_on: string | null;
+  closed_on: string | null;
+}
+
+/**
+ * Each enterprise's registration as it stood at `knownAt` (its latest revision recorded by then), or
+ * as it stands now without one: a run and its replay must read the same facts, whatever revisions
+ * were recorded in between.
+ */
+async function loadEnterpriseFacts(db: Db, codes: string[], knownAt: Date | undefined): Promise<Map<string, EnterpriseFacts>> {
+  // `bpchar[]`: the column's own type, so the index is usable.
+  const rows = knownAt
+    ? (
+        await sql<FactsRow>`
+          select e.credit_code, r.name, r.region, r.industry, r.key_discharge_unit, r.registered_on, r.closed_on
+          from enterprises e
+          cross join lateral (
+            select * from enterprise_revisions latest
+            where latest.credit_code = e.credit_code and latest.recorded_at <= ${knownAt}
+            order by latest.revision desc
+            limit 1
+          ) r
+          where e.credit_code = any(${codes}::bpchar[])`.execute(db)
+      ).rows
+    : await db
+        .selectFrom('enterprise_current')
+        .select(['credit_code', 'name', 'region', 'industry', 'key_discharge_unit', 'registered_on', 'closed_on'])
+        .where(sql<boolean>`credit_code = any(${codes}::bpchar[])`)
+        .execute();
   return new Map(
     rows.map((r) => [
       r.credit_code.trim(),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { copyLine, openCopyIn, writeChunk } from '../db/copy-text.ts';
+import { waitForEvidenceWrites } from '../db/locks.ts';
 import type { Db, RunMode, RunStatus } from '../db/database.ts';
 import type { Page } from '../graphql/pagination.ts';
 
@@ -54,8 +55,16 @@ export interface NewRating {
 }
 
 /** Creates the run and its RUNNING event in one transaction (the caller's, if it is in one). */
+/**
+ * Creates a run. A run reads evidence as recorded by its start (`started_at`), so a batch or annual
+ * run first waits for every evidence write in progress (their write locks, src/db/locks.ts): a row
+ * is then either committed before the run reads and recorded before it started, or recorded after
+ * (migration 0009), and a replay of the run sees exactly what the run saw. A dynamic adjustment reads
+ * at its own instant and takes no such lock.
+ */
 export async function createRun(db: Db, run: NewRun): Promise<number> {
   const create = async (trx: Db) => {
+    if (run.mode !== 'DYNAMIC') await waitForEvidenceWrites(trx);
     const { id } = await trx
       .insertInto('rating_runs')
       .values({
