@@ -69,7 +69,9 @@ async function findIdenticalReplay(trx: Transaction<Database>, kind: EvidenceKin
     .where('source', '=', write.source)
     .where('source_id', '=', write.sourceId)
     .where(sql<boolean>`credit_code is not distinct from ${write.creditCode}`)
-    .where(sql<boolean>`supersedes_id is not distinct from ${write.supersedesId}`);
+    .where(sql<boolean>`supersedes_id is not distinct from ${write.supersedesId}`)
+    // The reason is part of a correction: the same key with another reason is not a replay.
+    .where(sql<boolean>`correction_reason is not distinct from ${write.correctionReason}`);
   for (const [column, value] of Object.entries(write.values)) {
     query = query.where(sql<boolean>`${sql.ref(column)} is not distinct from ${value}`);
   }
@@ -129,6 +131,22 @@ async function insertUnlessKnown(trx: Transaction<Database>, kind: EvidenceKind,
     .onConflict((oc) => oc.columns(['source', 'source_id']).doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * The evidence ids among `refs` that are not records of this enterprise (unknown ids, or another
+ * enterprise's records), so an input citing evidence can be refused instead of storing a dangling or
+ * foreign reference. `refs` are parsed ids (`parseEvidenceRef`).
+ */
+export async function refsNotOf(db: Db, code: string, refs: readonly { kind: EvidenceKind; id: number }[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const kind of new Set(refs.map((r) => r.kind))) {
+    const ids = refs.filter((r) => r.kind === kind).map((r) => r.id);
+    const found = await db.selectFrom(table(kind)).select('id').where('credit_code', '=', code).where('id', 'in', ids).execute();
+    const present = new Set(found.map((row) => Number(row.id)));
+    missing.push(...ids.filter((id) => !present.has(id)).map((id) => `${kind}:${id}`));
+  }
+  return missing;
 }
 
 export interface WithdrawEvidence {

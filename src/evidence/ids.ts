@@ -11,7 +11,8 @@ export const evidenceRef = (kind: EvidenceKind, id: number): string => `${kind}:
 export function parseEvidenceRef(value: string, field: string, expectedKind?: EvidenceKind): { kind: EvidenceKind; id: number } {
   const match = /^([a-zA-Z]+):(\d{1,15})$/.exec(value);
   const kind = match?.[1] as EvidenceKind | undefined;
-  if (!match || !kind || !(kind in EVIDENCE_TABLES) || (expectedKind && kind !== expectedKind)) {
+  // Object.hasOwn: `in` would also accept the object's inherited names (constructor:1, valueOf:2).
+  if (!match || !kind || !Object.hasOwn(EVIDENCE_TABLES, kind) || (expectedKind && kind !== expectedKind)) {
     throw appError('VALIDATION_FAILED', `${field}: ${JSON.stringify(value)} is not ${expectedKind ? `a ${expectedKind}` : 'an evidence'} id`, {
       field,
       expected: `${expectedKind ?? '<kind>'}:<number>, as returned in the record's id`,

@@ -3,6 +3,7 @@ import type { RunMode, RunStatus } from '../db/database.ts';
 import { appError } from '../errors.ts';
 import { bureauOrSelf, EnterpriseRef, loadEnterprise } from '../evidence/enterprise-schema.ts';
 import { parseEvidenceRef } from '../evidence/ids.ts';
+import { refsNotOf } from '../evidence/evidence-store.ts';
 import { InputCheck, requireCreditCode } from '../evidence/validate.ts';
 import { builder } from '../graphql/builder.ts';
 import type { Context } from '../graphql/context.ts';
@@ -419,10 +420,15 @@ builder.mutationField('fileObjection', (t) =>
     resolve: async (_root, { input }, context) => {
       const creditCode = requireCreditCode(input.creditCode, 'input.creditCode');
       new InputCheck('input').text(input.grounds, 'grounds', { max: 10_000 }).require((input.evidenceRefs ?? []).length <= 100, 'evidenceRefs', 'at most 100').done();
-      const refs = (input.evidenceRefs ?? []).map((ref, i) => {
-        const parsed = parseEvidenceRef(ref, `input.evidenceRefs[${i}]`);
-        return `${parsed.kind}:${parsed.id}`;
-      });
+      const parsed = (input.evidenceRefs ?? []).map((ref, i) => parseEvidenceRef(ref, `input.evidenceRefs[${i}]`));
+      const foreign = await refsNotOf(context.db, creditCode, parsed);
+      if (foreign.length > 0) {
+        throw appError('VALIDATION_FAILED', `input.evidenceRefs: ${foreign.join(', ')} ${foreign.length === 1 ? 'is not a record' : 'are not records'} of ${creditCode}`, {
+          field: `input.evidenceRefs[${parsed.findIndex((p) => foreign.includes(`${p.kind}:${p.id}`))}]`,
+          expected: `ids of ${creditCode}'s own evidence records, as its rating or evidence lists give them`,
+        });
+      }
+      const refs = [...new Set(parsed.map((p) => `${p.kind}:${p.id}`))];
       const id = await fileObjection(context.db, {
         runId: parseRunId(String(input.runId), 'input.runId'),
         creditCode,

@@ -272,6 +272,18 @@ describe('recording violations', () => {
     const history = await client.request<any>(VIOLATIONS, { code: codes.mine, history: true });
     const withdrawal = history.enterprise.violations.edges.find((e: any) => e.node.id === withdrawn.withdrawEvidence.withdrawalId);
     expect(withdrawal.node).toMatchObject({ revoked: true, supersedesId: id, current: false });
+
+    const WITHDRAW = gql`mutation($input: WithdrawEvidenceInput!) { withdrawEvidence(input: $input) { withdrawalId created } }`;
+    // The same withdrawal sent again is a replay; with another reason under the same key it is not.
+    const replay = await client.request<any>(WITHDRAW, { input: { id, reason: '行政复议撤销 临政复决〔2025〕3号', source: 'review', sourceId: 'RV-3' } });
+    expect(replay.withdrawEvidence).toEqual({ withdrawalId: withdrawn.withdrawEvidence.withdrawalId, created: false });
+    const otherReason = await graphqlError(client.request(WITHDRAW, { input: { id, reason: '另一理由', source: 'review', sourceId: 'RV-3' } }));
+    expect(otherReason.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.sourceId' });
+    // Only evidence kinds name records: an inherited property name is not one.
+    for (const bogus of ['constructor:1', 'hasOwnProperty:1']) {
+      const refused = await graphqlError(client.request(WITHDRAW, { input: { id: bogus, reason: 'x', source: 'review', sourceId: 'RV-x' } }));
+      expect(refused.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.id' });
+    }
   });
 });
 

@@ -175,6 +175,12 @@ describe('publicity, objection, publication', () => {
     const input = { runId: draft.id, creditCode: objector, grounds: '噪声处罚已被行政复议撤销', evidenceRefs: [contestedViolation] };
     const other = await graphqlError(server.client({ role: 'enterprise', creditCode: '91310110666007217T' }).request(FILE, { input }));
     expect(other.extensions.code).toBe('FORBIDDEN');
+    // Only its own records can be disputed: not another enterprise's, not an id that names nothing.
+    const foreign = (await sql<{ id: number }>`select min(id) as id from violations where credit_code <> ${objector}`.execute(db)).rows[0]!.id;
+    for (const [ref, index] of [[`violation:${foreign}`, 1], ['violation:999999999', 1], ['constructor:1', 1]] as const) {
+      const refused = await graphqlError(server.client({ role: 'enterprise', creditCode: objector }).request(FILE, { input: { ...input, evidenceRefs: [contestedViolation, ref] } }));
+      expect(refused.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: `input.evidenceRefs[${index}]` });
+    }
     const filed = await server.client({ role: 'enterprise', creditCode: objector }).request<any>(FILE, { input });
     expect(filed.fileObjection).toMatchObject({ status: 'OPEN', creditCode: objector });
     const again = await graphqlError(server.client({ role: 'enterprise', creditCode: objector }).request(FILE, { input }));
