@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, EnterpriseRow } from '../db/database.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { lockTableForSingleWrite } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
 import type { Page } from '../graphql/pagination.ts';
@@ -79,9 +80,30 @@ const revisionValues = (code: string, revision: number, d: EnterpriseDetails, p:
   recorded_by: p.recordedBy,
 });
 
+/** The enterprise whose record a source key already names, if any. */
+async function sourceKeyOwner(trx: Db, provenance: Provenance): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('enterprise_revisions')
+    .select('credit_code')
+    .where('source', '=', provenance.source)
+    .where('source_id', '=', provenance.sourceId)
+    .executeTakeFirst();
+  return row?.credit_code;
+}
+
+/**
+ * Single writers share the table lock, so two of them can both find a source key free; the unique
+ * constraint stops the second, which is answered with the same CONFLICT as a key found in use.
+ */
+function sourceKeyRace(error: unknown, provenance: Provenance): unknown {
+  if (!isUniqueViolation(error, 'enterprise_revisions_source')) return error;
+  return appError('CONFLICT', `source ${provenance.source}/${provenance.sourceId} was just used for another record`, { field: 'input.sourceId' });
+}
+
 /**
  * Registers an enterprise. Registering the same details again is a no-op returning the stored
- * enterprise; different details for a known code are a CONFLICT (changes go through a revision).
+ * enterprise; different details for a known code are a CONFLICT (changes go through a revision), and
+ * so is a source key that already names another enterprise's record.
  */
 export async function registerEnterprise(db: Db, code: string, details: EnterpriseDetails, provenance: Provenance): Promise<StoredEnterprise> {
   return db.transaction().execute(async (trx) => {
@@ -93,6 +115,11 @@ export async function registerEnterprise(db: Db, code: string, details: Enterpri
       .returning('credit_code')
       .executeTakeFirst();
     if (inserted) {
+      const owner = await sourceKeyOwner(trx, provenance);
+      if (owner !== undefined) {
+        // Thrown inside the transaction, so the enterprises row just added goes too.
+        throw appError('CONFLICT', `source ${provenance.source}/${provenance.sourceId} is already used for enterprise ${owner}`, { field: 'input.sourceId' });
+      }
       await trx.insertInto('enterprise_revisions').values(revisionValues(code, 1, details, provenance)).execute();
       return { enterprise: (await findEnterprise(trx, code))!, created: true };
     }
@@ -101,6 +128,8 @@ export async function registerEnterprise(db: Db, code: string, details: Enterpri
     throw appError('CONFLICT', `enterprise ${code} is already registered with different details; use reviseEnterprise to record a change`, {
       field: 'input.creditCode',
     });
+  }).catch((error: unknown) => {
+    throw sourceKeyRace(error, provenance);
   });
 }
 
@@ -136,5 +165,7 @@ export async function reviseEnterprise(db: Db, code: string, details: Enterprise
       .executeTakeFirstOrThrow();
     await trx.insertInto('enterprise_revisions').values(revisionValues(code, next.revision, details, provenance)).execute();
     return { enterprise: (await findEnterprise(trx, code))!, created: true };
+  }).catch((error: unknown) => {
+    throw sourceKeyRace(error, provenance);
   });
 }

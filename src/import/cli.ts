@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../db/connect.ts';
 import { csvHeader, csvLines, generateChunks, GENERATED_KINDS, type GenerateOptions } from './generate.ts';
 import { runImport, type ImportReport, type ImportTarget } from './importer.ts';
 import type { ImportKindName } from './kinds.ts';
-import type { ImportFormat } from './read-records.ts';
+import { decodeUtf8, type ImportFormat } from './read-records.ts';
 
 /** Glue for `envcredit import` and `envcredit generate --load`. */
 
@@ -16,16 +16,23 @@ export function progressBar(done: number, total: number, width = 30): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
 }
 
-/** UTF-8 text chunks of a file, reporting bytes read. */
-async function* fileChunks(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+/** The bytes of a file, reporting bytes read. */
+async function* fileBytes(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  stream.setEncoding('utf8');
-  for await (const chunk of stream as AsyncIterable<string>) {
-    bytes += Buffer.byteLength(chunk);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
     onBytes?.(bytes);
     yield chunk;
   }
+}
+
+/**
+ * UTF-8 text chunks of a file. Decoded strictly, not with the stream's own decoder, which would
+ * turn a file in another encoding into U+FFFD and store it garbled.
+ */
+function fileChunks(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+  return decodeUtf8(fileBytes(path, onBytes));
 }
 
 export interface ImportFileOptions {

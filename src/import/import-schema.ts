@@ -3,7 +3,7 @@ import { appError } from '../errors.ts';
 import { builder } from '../graphql/builder.ts';
 import { runImport, ImportRowLimitError, type ImportRejection, type ImportReport } from './importer.ts';
 import { IMPORT_KINDS, type ImportKindName } from './kinds.ts';
-import { fromString, ImportFileError, type ImportFormat } from './read-records.ts';
+import { checkDecodedText, fromString, ImportFileError, type ImportFormat } from './read-records.ts';
 
 /**
  * `importEvidence`: the bulk import for moderate sizes (a spreadsheet export pasted or uploaded by a
@@ -62,6 +62,7 @@ builder.mutationField('importEvidence', (t) =>
     },
     resolve: async (_root, args, context) => {
       try {
+        checkDecodedText(args.content);
         return await runImport({ db: context.db }, fromString(args.content), {
           kind: args.kind,
           format: args.format,

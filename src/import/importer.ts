@@ -229,7 +229,7 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
     for await (const item of readRecords(options.format, chunks)) {
       if (!item.ok) {
         rows++;
-        reject(item.problem.line, item.problem.field, item.problem.reason);
+        for (const problem of item.problems) reject(problem.line, problem.field, problem.reason);
         continue;
       }
       const { line, values } = item.record;
@@ -319,6 +319,16 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
         select s.line, 'sourceId', 'source ' || s.source || '/' || s.source_id || ' is already used for enterprise ' || t.credit_code, true
         from import_staging s join enterprise_revisions t on t.source = s.source and t.source_id = s.source_id
         where t.credit_code <> s.credit_code`);
+      // A source key names one record: two enterprises under one new key in the file would break its
+      // unique constraint mid-apply, and neither is more likely the one the source meant, so both go.
+      // (A key already stored has its owner; the check above refuses only the other enterprises' lines.)
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select s.line, 'sourceId', 'source ' || s.source || '/' || s.source_id || ' is used for more than one enterprise in this file (lines ' || d.lines || ')', true
+        from (select source, source_id, string_agg(line::text, ', ' order by line) as lines from import_staging
+              group by source, source_id having count(distinct credit_code) > 1) d
+        join import_staging s on s.source = d.source and s.source_id = d.source_id
+        where not exists (select 1 from enterprise_revisions t where t.source = d.source and t.source_id = d.source_id)`);
       await session.query(`
         insert into import_refused (line, field, reason, conflict)
         select s.line, 'creditCode', 'enterprise ' || s.credit_code || ' appears on line ' || f.line || ' with different details', true

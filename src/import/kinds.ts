@@ -63,6 +63,29 @@ function creditCodeProblem(value: unknown, check: InputCheck): string | null {
   return null;
 }
 
+/** With the u flag a paired surrogate is one code point, so only a lone one matches. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * What makes a value text PostgreSQL cannot store as given: U+0000, which it refuses with a raw
+ * error mid-import, or a lone surrogate (a JSON "\ud800" escape), which would be stored as U+FFFD.
+ */
+function unstorableText(value: unknown): { message: string; expected: string } | null {
+  if (typeof value !== 'string') return null;
+  if (value.includes('\u0000')) return { message: 'contains the NUL character (U+0000), which text cannot hold', expected: 'text without U+0000' };
+  if (LONE_SURROGATE.test(value)) return { message: 'contains a lone surrogate (U+D800 to U+DFFF without its pair), which is not text', expected: 'valid Unicode text' };
+  return null;
+}
+
+/** Checked on the raw values before anything else, so such a row is rejected naming the field like any other bad value. */
+function checkStorableText(fields: readonly FieldSpec[], raw: Record<string, unknown>, check: InputCheck): void {
+  for (const spec of fields) {
+    const value = raw[spec.name];
+    const problem = (Array.isArray(value) ? value : [value]).map(unstorableText).find((p) => p !== null);
+    if (problem) check.require(false, spec.name, problem.message, problem.expected);
+  }
+}
+
 function evidenceSpec(name: Exclude<ImportKindName, 'enterprises'>): ImportKindSpec {
   const kind = EVIDENCE_KIND_OF[name];
   const rules = EVIDENCE_RULES[kind];
@@ -77,6 +100,8 @@ function evidenceSpec(name: Exclude<ImportKindName, 'enterprises'>): ImportKindS
     contentColumns: ['credit_code', ...domain],
     prepare(raw) {
       const check = new InputCheck('');
+      checkStorableText(fields, raw, check);
+      if (check.problems.length > 0) return { ok: false, problems: check.problems };
       const input = coerceInput(fields, raw, check);
       const code = creditCodeProblem(input.creditCode, check);
       // As in GraphQL: a value of the wrong type stops the record before the cross-field rules run.
@@ -104,6 +129,8 @@ const enterpriseSpec: ImportKindSpec = {
   contentColumns: ENTERPRISE_COLUMNS.filter((c) => c !== 'source' && c !== 'source_id' && c !== 'credit_code'),
   prepare(raw) {
     const check = new InputCheck('');
+    checkStorableText(ENTERPRISE_FIELDS, raw, check);
+    if (check.problems.length > 0) return { ok: false, problems: check.problems };
     const input = coerceInput(ENTERPRISE_FIELDS, raw, check);
     const code = creditCodeProblem(input.creditCode, check);
     if (check.problems.length > 0) return { ok: false, problems: check.problems };

@@ -18,7 +18,7 @@ export interface UnreadableRecord {
   reason: string;
 }
 
-export type ReadItem = { ok: true; record: RawRecord } | { ok: false; problem: UnreadableRecord };
+export type ReadItem = { ok: true; record: RawRecord } | { ok: false; problems: UnreadableRecord[] };
 
 export class ImportFileError extends Error {
   constructor(message: string) {
@@ -122,15 +122,37 @@ async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<ReadItem>
       continue;
     }
     if (cells.length !== header.length) {
-      yield { ok: false, problem: { line: pendingLine, field: '(row)', reason: `has ${cells.length} cells; the header has ${header.length}` } };
+      yield { ok: false, problems: [{ line: pendingLine, field: '(row)', reason: `has ${cells.length} cells; the header has ${header.length}` }] };
       continue;
     }
     const values: Record<string, unknown> = {};
     for (let i = 0; i < header.length; i++) values[header[i]!] = cells[i];
     yield { ok: true, record: { line: pendingLine, values } };
   }
-  if (pending !== null) yield { ok: false, problem: { line: pendingLine, field: '(row)', reason: 'a quoted field is not closed before the end of the file' } };
+  if (pending !== null) yield { ok: false, problems: [{ line: pendingLine, field: '(row)', reason: 'a quoted field is not closed before the end of the file' }] };
   if (!header) throw new ImportFileError('the file is empty: a CSV import needs a header row');
+}
+
+/**
+ * The fields of one NDJSON object under their camelCase names. A field given under two spellings
+ * (`decidedOn` and `decided_on`) is refused, as a CSV header naming a column twice is: keeping
+ * either value would be a guess.
+ */
+function ndjsonFields(object: Record<string, unknown>, line: number): { values: Record<string, unknown>; problems: UnreadableRecord[] } {
+  const spelling = new Map<string, string>();
+  const values: Record<string, unknown> = {};
+  const problems: UnreadableRecord[] = [];
+  for (const [key, value] of Object.entries(object)) {
+    const name = normaliseHeader(key);
+    const first = spelling.get(name);
+    if (first !== undefined) {
+      problems.push({ line, field: name, reason: `is given twice, as ${JSON.stringify(first)} and ${JSON.stringify(key)}` });
+      continue;
+    }
+    spelling.set(name, key);
+    values[name] = value;
+  }
+  return { values, problems };
 }
 
 async function* readNdjson(chunks: AsyncIterable<string>): AsyncGenerator<ReadItem> {
@@ -142,16 +164,15 @@ async function* readNdjson(chunks: AsyncIterable<string>): AsyncGenerator<ReadIt
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      yield { ok: false, problem: { line: lineNo, field: '(row)', reason: `is not valid JSON: ${(error as Error).message}` } };
+      yield { ok: false, problems: [{ line: lineNo, field: '(row)', reason: `is not valid JSON: ${(error as Error).message}` }] };
       continue;
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      yield { ok: false, problem: { line: lineNo, field: '(row)', reason: 'is not a JSON object' } };
+      yield { ok: false, problems: [{ line: lineNo, field: '(row)', reason: 'is not a JSON object' }] };
       continue;
     }
-    const values: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(parsed)) values[normaliseHeader(key)] = value;
-    yield { ok: true, record: { line: lineNo, values } };
+    const { values, problems } = ndjsonFields(parsed as Record<string, unknown>, lineNo);
+    yield problems.length > 0 ? { ok: false, problems } : { ok: true, record: { line: lineNo, values } };
   }
 }
 
@@ -168,3 +189,123 @@ export async function* fromString(content: string): AsyncGenerator<string> {
   const step = 1 << 16;
   for (let i = 0; i < content.length; i += step) yield content.slice(i, i + step);
 }
+
+// ---------------------------------------------------------------------------------------------
+// UTF-8
+
+/**
+ * The text of a file read as bytes, decoded as UTF-8 as it streams (a byte-order mark is dropped).
+ * A file in another encoding (a CSV a spreadsheet saved as GBK) would otherwise be stored garbled,
+ * every byte that is not UTF-8 turned into U+FFFD; it is refused as a whole instead, naming where
+ * its first invalid byte is, before any record of it is applied.
+ */
+export async function* decodeUtf8(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let consumed = 0; // bytes before the current chunk
+  let newlines = 0; // LF bytes before the current chunk
+  let carry: Uint8Array = NO_BYTES; // the end of an incomplete character, which the decoder holds until the next chunk
+  for await (const chunk of chunks) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      // The decoder does not say where; the held bytes start a character, so scanning from them finds it.
+      const bytes = concatBytes(carry, chunk);
+      const { start, end } = firstInvalidSequence(bytes) ?? { start: 0, end: 0 };
+      throw notUtf8(consumed - carry.length + start, newlines + countNewlines(bytes.subarray(0, start)) + 1, `starts an invalid sequence (${hex(bytes.subarray(start, end))})`);
+    }
+    carry = incompleteTail(concatBytes(carry, chunk.subarray(Math.max(0, chunk.length - 3))));
+    consumed += chunk.length;
+    newlines += countNewlines(chunk);
+    if (text) yield text;
+  }
+  let rest: string;
+  try {
+    rest = decoder.decode();
+  } catch {
+    throw notUtf8(consumed - carry.length, newlines + 1, `ends inside a character (${hex(carry)})`);
+  }
+  if (rest) yield rest;
+}
+
+/**
+ * Refuses text decoded before it reached the import (the GraphQL mutation's `content`: the HTTP
+ * body is decoded by the server, and a file is read by the client). Bytes that were not UTF-8 are
+ * U+FFFD there, the only trace a file in another encoding leaves, so U+FFFD is refused.
+ */
+export function checkDecodedText(text: string): void {
+  const at = text.indexOf('\uFFFD');
+  if (at < 0) return;
+  let line = 1;
+  for (let nl = text.indexOf('\n'); nl >= 0 && nl < at; nl = text.indexOf('\n', nl + 1)) line++;
+  throw new ImportFileError(
+    `line ${line} contains U+FFFD (the replacement character), what bytes that are not UTF-8 become when read as UTF-8: ` +
+      'the file was probably saved in another encoding (such as GBK); save it as UTF-8 and send it again',
+  );
+}
+
+const NO_BYTES: Uint8Array = new Uint8Array(0);
+
+function notUtf8(offset: number, line: number, what: string): ImportFileError {
+  return new ImportFileError(
+    `the file is not valid UTF-8: byte offset ${offset} (line ${line}) ${what}; ` +
+      'it was probably saved in another encoding (such as GBK): save it as UTF-8 and import it again',
+  );
+}
+
+/** Bytes in the UTF-8 sequence a lead byte starts; 0 for a byte no sequence starts with. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/**
+ * The first sequence that is not UTF-8 (by the WHATWG decoder's rules, which TextDecoder applies)
+ * in `bytes`, which begin at a character boundary: from where it starts to the byte that makes it
+ * invalid, inclusive (or to the end, for a character the bytes end inside); null when there is none.
+ */
+function firstInvalidSequence(bytes: Uint8Array): { start: number; end: number } | null {
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    const length = sequenceLength(lead);
+    if (length === 0) return { start: i, end: i + 1 };
+    // The second byte's range rules out overlong forms (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < length; k++) {
+      const byte = bytes[i + k];
+      if (byte === undefined) return { start: i, end: bytes.length };
+      if (k === 1 ? byte < low || byte > high : (byte & 0xc0) !== 0x80) return { start: i, end: i + k + 1 };
+    }
+    i += length;
+  }
+  return null;
+}
+
+/** The bytes of a character begun but not finished at the end of `bytes` (valid UTF-8 so far). */
+function incompleteTail(bytes: Uint8Array): Uint8Array {
+  for (let i = bytes.length - 1; i >= 0 && i >= bytes.length - 3; i--) {
+    // A copy: the chunk's memory may be reused by the stream once the next chunk is read.
+    if ((bytes[i]! & 0xc0) !== 0x80) return i + sequenceLength(bytes[i]!) > bytes.length ? Uint8Array.from(bytes.subarray(i)) : NO_BYTES;
+  }
+  return NO_BYTES;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
+function countNewlines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');

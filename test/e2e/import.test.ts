@@ -5,6 +5,7 @@ import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 const A = withCheckCharacter('91220681MA1000201');
+const B = withCheckCharacter('91220681MA1000202');
 let server: TestServer;
 
 const IMPORT = gql`
@@ -47,6 +48,61 @@ describe('importEvidence', () => {
     const officer = server.client({ role: 'bureau_admin', org: 'linjiang-eeb' });
     const error = await graphqlError(officer.request(IMPORT, { kind: 'VIOLATIONS', format: 'CSV', content: 'creditCode,colour\n' }));
     expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'content' });
+  });
+
+  it('refuses content that was not UTF-8 (U+FFFD where the bytes were), naming the line', async () => {
+    const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
+    // A GBK file read as UTF-8 (by a browser or a script) arrives with U+FFFD for its Chinese text.
+    const content = `creditCode,name,region,industry\n${B},\uFFFD\uFFFD\uFFFD,\uFFFD\uFFFD,C3011\n`;
+    const error = await graphqlError(officer.request(IMPORT, { kind: 'ENTERPRISES', format: 'CSV', content }));
+    expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'content' });
+    expect(error.message).toMatch(/line 2.*U\+FFFD.*UTF-8/);
+    // The same when the request body itself carries the GBK bytes: the server decodes them to U+FFFD.
+    const json = JSON.stringify({ query: IMPORT, variables: { kind: 'ENTERPRISES', format: 'CSV', content: `creditCode,name,region,industry\n${B},@GBK@,六道沟镇,C3011\n` } });
+    const [head, tail] = json.split('@GBK@');
+    const body = Buffer.concat([Buffer.from(head!), Buffer.from('c1d9bdadcad0', 'hex') /* 临江市 in GBK */, Buffer.from(tail!)]);
+    const response = await fetch(server.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token({ role: 'bureau_officer', org: 'linjiang-eeb' })}` },
+      body,
+    });
+    const answer = (await response.json()) as { errors?: { message: string; extensions: Record<string, unknown> }[] };
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'content' });
+    expect(await server.database.db.selectFrom('enterprises').select('credit_code').where('credit_code', '=', B).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('reports U+0000 in a value and an NDJSON field given twice as rejected rows', async () => {
+    const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
+    const content = [
+      `{"creditCode":"${A}","source":"disclosure-check","sourceId":"DC-NUL","year":2025,"status":"COMPLETE","checkedOn":"2026-03-01","source_id":"DC-NUL-2"}`,
+      `{"creditCode":"${A}","source":"disclosure-check\\u0000","sourceId":"DC-NUL-3","year":2025,"status":"COMPLETE","checkedOn":"2026-03-01"}`,
+    ].join('\n');
+    const report: any = await officer.request(IMPORT, { kind: 'DISCLOSURES', format: 'NDJSON', content });
+    expect(report.importEvidence).toMatchObject({
+      rows: 2,
+      applied: 0,
+      rejected: 2,
+      rejections: [
+        { line: 1, field: 'sourceId', reason: 'is given twice, as "sourceId" and "source_id"' },
+        { line: 2, field: 'source', reason: expect.stringContaining('U+0000') },
+      ],
+    });
+  });
+
+  it('reports an enterprise source key used for two enterprises as rejected rows, and registerEnterprise as a CONFLICT', async () => {
+    const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
+    const [c, d] = [withCheckCharacter('91220681MA1000203'), withCheckCharacter('91220681MA1000204')];
+    const content = `creditCode,name,region,industry,source,sourceId\n${c},临江市丙建材有限公司,六道沟镇,C3011,business-register,BR-9\n${d},临江市丁建材有限公司,六道沟镇,C3011,business-register,BR-9\n`;
+    const report: any = await officer.request(IMPORT, { kind: 'ENTERPRISES', format: 'CSV', content });
+    expect(report.importEvidence).toMatchObject({ applied: 0, rejected: 2, conflicts: 2 });
+    expect(report.importEvidence.rejections.map((r: any) => [r.line, r.field])).toEqual([[2, 'sourceId'], [3, 'sourceId']]);
+
+    const register = gql`mutation ($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`;
+    const input = { creditCode: c, name: '临江市丙建材有限公司', region: '六道沟镇', industry: 'C3011', source: 'business-register', sourceId: 'BR-10' };
+    expect(await officer.request(register, { input })).toEqual({ registerEnterprise: { created: true } });
+    const error = await graphqlError(officer.request(register, { input: { ...input, creditCode: d, name: '临江市丁建材有限公司' } }));
+    expect(error.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.sourceId' });
+    expect(error.message).toContain(`business-register/BR-10 is already used for enterprise ${c}`);
   });
 
   it('is for bureau roles only', async () => {
