@@ -7,7 +7,7 @@ import { readPage, toConnection } from '../graphql/pagination.ts';
 import { organisationCodeWarning } from './credit-code.ts';
 import { findEnterprise, findEnterprises, listEnterprises, registerEnterprise, reviseEnterprise, type EnterpriseDetails } from './enterprise-store.ts';
 import { checkEnterpriseInput } from './evidence-rules.ts';
-import { InputCheck, requireCreditCode } from './validate.ts';
+import { InputCheck, requireCreditCode, todayInChina } from './validate.ts';
 
 export const EnterpriseRef = builder.objectRef<EnterpriseRow>('Enterprise');
 
@@ -101,9 +101,9 @@ const EnterpriseDetailsFields = builder.inputType('EnterpriseInput', {
 
 type EnterpriseInput = typeof EnterpriseDetailsFields.$inferInput;
 
-function readEnterpriseInput(input: EnterpriseInput): { code: string; details: EnterpriseDetails } {
+function readEnterpriseInput(input: EnterpriseInput, now: Date): { code: string; details: EnterpriseDetails } {
   const code = requireCreditCode(input.creditCode, 'input.creditCode');
-  const check = new InputCheck('input');
+  const check = new InputCheck('input', todayInChina(now));
   const details = checkEnterpriseInput(input, check);
   check.done();
   return { code, details };
@@ -124,7 +124,7 @@ builder.mutationField('registerEnterprise', (t) =>
     authScopes: { bureau: true },
     args: { input: t.arg({ type: EnterpriseDetailsFields, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const { code, details } = readEnterpriseInput(input);
+      const { code, details } = readEnterpriseInput(input, context.clock.now());
       return registerEnterprise(context.db, code, details, {
         source: input.source ?? 'graphql',
         sourceId: input.sourceId ?? `${code}#registration`,
@@ -141,7 +141,7 @@ builder.mutationField('reviseEnterprise', (t) =>
     authScopes: { bureau: true },
     args: { input: t.arg({ type: EnterpriseDetailsFields, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const { code, details } = readEnterpriseInput(input);
+      const { code, details } = readEnterpriseInput(input, context.clock.now());
       const existing = await findEnterprise(context.db, code);
       return reviseEnterprise(context.db, code, details, {
         source: input.source ?? 'graphql',

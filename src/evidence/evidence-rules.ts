@@ -68,6 +68,15 @@ export function checkProvenance(input: Input, check: InputCheck): InputCheck {
   return check.text(input.source, 'source', { max: 100 }).text(input.sourceId, 'sourceId', { max: 200 });
 }
 
+/**
+ * Bounds of a monitored value and its limit, wide enough for every unit in EMISSION_UNITS (tonnes of a
+ * total load, CFU/L counts, ug/m3 limits): outside them a value is a unit or typing error, and the
+ * exceedance ratio (measured / limit) of extreme values would not be a finite number any more.
+ */
+const MAX_MEASURE = 1e12;
+const MIN_LIMIT = 1e-6;
+const inRange = (value: unknown, min: number, max: number): boolean => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+
 export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
   violation: {
     kind: 'violation',
@@ -89,6 +98,8 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
         .text(input.legalBasis, 'legalBasis', { max: 500 })
         .text(input.description, 'description', { max: 4000 })
         .amount(input.fineCny, 'fineCny')
+        .happened(input.decidedOn, 'decidedOn')
+        .happened(input.rectifiedOn, 'rectifiedOn')
         .notBefore(input.rectifiedOn, input.decidedOn, 'rectifiedOn', 'decidedOn')
         .require(new Set(measures).size === measures.length, 'measures', 'lists a measure twice')
         .require(
@@ -130,11 +141,13 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
     ],
     validate: (input, check) => {
       check
+        .happened(input.periodStart, 'periodStart')
+        .happened(input.periodEnd, 'periodEnd')
         .notBefore(input.periodEnd, input.periodStart, 'periodEnd', 'periodStart')
         .text(input.outletCode, 'outletCode', { max: 50 })
         .text(input.pollutant, 'pollutant', { max: 50 })
-        .require(Number.isFinite(input.measuredValue) && input.measuredValue >= 0, 'measuredValue', 'must be a non-negative number')
-        .require(Number.isFinite(input.permittedLimit) && input.permittedLimit > 0, 'permittedLimit', 'must be above 0')
+        .require(inRange(input.measuredValue, 0, MAX_MEASURE), 'measuredValue', `must be a number from 0 to ${MAX_MEASURE}`, `0 to ${MAX_MEASURE}`)
+        .require(inRange(input.permittedLimit, MIN_LIMIT, MAX_MEASURE), 'permittedLimit', `must be a number from ${MIN_LIMIT} to ${MAX_MEASURE}`, `${MIN_LIMIT} to ${MAX_MEASURE}`)
         .require((EMISSION_UNITS as readonly string[]).includes(input.unit), 'unit', `unknown unit ${JSON.stringify(input.unit)}`, EMISSION_UNITS.join(' | '));
     },
     toValues: (input) => ({
@@ -155,6 +168,8 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
       check
         .require(!input.accepted || Boolean(input.acceptedOn), 'acceptedOn', 'is required when accepted is true')
         .require(input.accepted || !input.acceptedOn, 'acceptedOn', 'must be empty when accepted is false')
+        .happened(input.auditDate, 'auditDate')
+        .happened(input.acceptedOn, 'acceptedOn')
         .notBefore(input.acceptedOn, input.auditDate, 'acceptedOn', 'auditDate')
         .text(input.auditor, 'auditor', { max: 200 });
     },
@@ -172,6 +187,7 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
     validate: (input, check) => {
       check.require(Number.isInteger(input.year) && input.year >= 2000 && input.year <= 2100, 'year', 'must be a year from 2000 to 2100');
       check.require(!input.checkedOn || Number(input.checkedOn.slice(0, 4)) >= input.year, 'checkedOn', 'cannot be before the year it checks');
+      check.happened(input.checkedOn, 'checkedOn');
     },
     toValues: (input) => ({ year: input.year, status: input.status, checked_on: input.checkedOn }),
   },
@@ -179,7 +195,11 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
     kind: 'complaint',
     fields: [req('receivedOn', date), req('verifiedOn', date), req('channel', oneOf(COMPLAINT_CHANNELS)), req('substantiated', boolean), req('summary', text)],
     validate: (input, check) => {
-      check.notBefore(input.verifiedOn, input.receivedOn, 'verifiedOn', 'receivedOn').text(input.summary, 'summary', { max: 2000 });
+      check
+        .happened(input.receivedOn, 'receivedOn')
+        .happened(input.verifiedOn, 'verifiedOn')
+        .notBefore(input.verifiedOn, input.receivedOn, 'verifiedOn', 'receivedOn')
+        .text(input.summary, 'summary', { max: 2000 });
     },
     toValues: (input) => ({
       received_on: input.receivedOn,
@@ -194,6 +214,9 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
     fields: [req('reportType', oneOf(PERMIT_REPORT_TYPES)), req('periodEnd', date), req('dueOn', date), opt('submittedOn', date), req('complete', boolean)],
     validate: (input, check) => {
       check
+        // The due date may lie ahead; the period reported on and the submission may not.
+        .happened(input.periodEnd, 'periodEnd')
+        .happened(input.submittedOn, 'submittedOn')
         .notBefore(input.dueOn, input.periodEnd, 'dueOn', 'periodEnd')
         .require(Boolean(input.submittedOn) || !input.complete, 'complete', 'cannot be true for a report never submitted');
     },
@@ -227,6 +250,9 @@ export const ENTERPRISE_FIELDS: readonly FieldSpec[] = [
   opt('sourceId', text),
 ];
 
+/** Enterprises registered before the evidence this service keeps begins (state enterprises of the 1950s). */
+const EARLIEST_REGISTRATION_DATE = '1949-10-01';
+
 /** GB/T 4754: a section letter, optionally a division, group or class. */
 export const INDUSTRY_CODE = /^[A-T](\d{2}|\d{3}|\d{4})?$/;
 
@@ -239,6 +265,8 @@ export function checkEnterpriseInput(input: Input, check: InputCheck): Enterpris
     .require(INDUSTRY_CODE.test(industry), 'industry', `${JSON.stringify(input.industry)} is not a GB/T 4754 code`, 'a section letter A-T, optionally followed by 2-4 digits (C, C20, C2011)')
     .text(input.legalRepresentative, 'legalRepresentative', { max: 100 })
     .text(input.permitNumber, 'permitNumber', { max: 60 })
+    .happened(input.registeredOn, 'registeredOn', EARLIEST_REGISTRATION_DATE)
+    .happened(input.closedOn, 'closedOn', EARLIEST_REGISTRATION_DATE)
     .notBefore(input.closedOn, input.registeredOn, 'closedOn', 'registeredOn')
     .text(input.source, 'source', { max: 100 })
     .text(input.sourceId, 'sourceId', { max: 200 });

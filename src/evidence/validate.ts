@@ -12,9 +12,22 @@ export interface Problem {
  * Collects every problem in one input so a clerk fixes a record in one pass; `done()` throws
  * VALIDATION_FAILED naming the first field and listing all of them.
  */
+/** The earliest date of a record kept here: the environmental protection law (trial) of 1979. */
+export const EARLIEST_RECORD_DATE = '1979-01-01';
+
+/**
+ * Today's calendar date in China (UTC+8), where the records are made: the latest date a record of
+ * something that happened can carry.
+ */
+export const todayInChina = (now: Date): string => new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
 export class InputCheck {
   readonly problems: Problem[] = [];
-  constructor(private readonly prefix: string) {}
+  /** `today` (YYYY-MM-DD): when given, dates of things that happened may not be later. */
+  constructor(
+    private readonly prefix: string,
+    private readonly today?: string,
+  ) {}
 
   field(name: string): string {
     return this.prefix ? `${this.prefix}.${name}` : name;
@@ -34,6 +47,18 @@ export class InputCheck {
   date(value: string | null | undefined, name: string): this {
     if (value === null || value === undefined) return this;
     return this.require(isCalendarDate(value), name, `is not a calendar date: ${value}`, 'YYYY-MM-DD');
+  }
+
+  /**
+   * A date something happened on (a decision, a measurement, an audit): not before `earliest`, and not
+   * after today when the check knows today. A date far off is a typing error, and a future one would
+   * count in ratings of periods that have not come.
+   */
+  happened(value: string | null | undefined, name: string, earliest = EARLIEST_RECORD_DATE): this {
+    if (!value || !isCalendarDate(value)) return this;
+    const expected = `a date from ${earliest} to ${this.today ?? 'today'}`;
+    if (value < earliest) return this.require(false, name, `${value} is before ${earliest}`, expected);
+    return this.require(!this.today || value <= this.today, name, `${value} is after today (${this.today}): a record states what has happened`, expected);
   }
 
   notBefore(later: string | null | undefined, earlier: string | null | undefined, name: string, earlierName: string): this {

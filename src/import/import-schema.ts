@@ -69,6 +69,7 @@ builder.mutationField('importEvidence', (t) =>
           actor: actorName(context.principal!),
           dryRun: args.dryRun ?? false,
           maxRows: GRAPHQL_IMPORT_MAX_ROWS,
+          now: context.clock.now(),
         });
       } catch (error) {
         if (error instanceof ImportFileError) throw appError('VALIDATION_FAILED', `content: ${error.message}`, { field: 'content' });

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { arrayLiteral, copyLine, openCopyIn, writeChunk } from '../db/copy-text.ts';
 import { BULK_WRITE_LOCK_SQL, tableWriteLockKey } from '../db/locks.ts';
 import type { Db } from '../db/database.ts';
+import { todayInChina } from '../evidence/validate.ts';
 import { importKindSpec, type CellValue, type ImportKindName, type ImportKindSpec } from './kinds.ts';
 import { ImportFileError, readRecords, type ImportFormat } from './read-records.ts';
 
@@ -58,6 +59,8 @@ export interface ImportOptions {
   /** Refuse the import once this many data records were read (GraphQL bounds its imports). */
   maxRows?: number;
   onProgress?: (rowsRead: number) => void;
+  /** The clock's now (the service's, in a mutation): no row may date something after its day. */
+  now?: Date;
   /** Test hook: called inside the transaction just before the apply statement. */
   beforeApply?: () => Promise<void>;
 }
@@ -211,6 +214,7 @@ export async function runImport(target: ImportTarget, chunks: AsyncIterable<stri
 
 async function importInSession(session: Session, spec: ImportKindSpec, chunks: AsyncIterable<string>, options: ImportOptions): Promise<ImportReport> {
   const rejections: ImportRejection[] = [];
+  const today = todayInChina(options.now ?? new Date());
   const rejectedLines = new Set<number>();
   const reject = (line: number, field: string, reason: string) => {
     rejections.push({ line, field, reason });
@@ -251,7 +255,7 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
       if (options.maxRows !== undefined && rows > options.maxRows) throw new ImportRowLimitError(options.maxRows);
       if (rows % 5000 === 0) options.onProgress?.(rows);
       for (const key of Object.keys(values)) if (!known.has(key)) reject(line, key, 'is not a column of this kind');
-      const prepared = spec.prepare(values);
+      const prepared = spec.prepare(values, today);
       if (!prepared.ok) {
         for (const p of prepared.problems) reject(line, p.field, p.expected ? `${p.message} (expected ${p.expected})` : p.message);
         continue;

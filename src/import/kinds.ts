@@ -52,7 +52,8 @@ export interface ImportKindSpec {
   /** Staging columns that make up the content of a record (compared for replays and conflicts). */
   contentColumns: readonly string[];
   /** Validates one raw record with the GraphQL rules and returns its staging values. */
-  prepare(raw: Record<string, unknown>): PreparedRow;
+  /** `today` (YYYY-MM-DD, see todayInChina): when given, dates of things that happened may not be later. */
+  prepare(raw: Record<string, unknown>, today?: string): PreparedRow;
 }
 
 function creditCodeProblem(value: unknown, check: InputCheck): string | null {
@@ -98,8 +99,8 @@ function evidenceSpec(name: Exclude<ImportKindName, 'enterprises'>): ImportKindS
     fields,
     columns: ['credit_code', 'source', 'source_id', ...domain],
     contentColumns: ['credit_code', ...domain],
-    prepare(raw) {
-      const check = new InputCheck('');
+    prepare(raw, today) {
+      const check = new InputCheck('', today);
       checkStorableText(fields, raw, check);
       if (check.problems.length > 0) return { ok: false, problems: check.problems };
       const input = coerceInput(fields, raw, check);
@@ -127,8 +128,8 @@ const enterpriseSpec: ImportKindSpec = {
   fields: ENTERPRISE_FIELDS,
   columns: ENTERPRISE_COLUMNS,
   contentColumns: ENTERPRISE_COLUMNS.filter((c) => c !== 'source' && c !== 'source_id' && c !== 'credit_code'),
-  prepare(raw) {
-    const check = new InputCheck('');
+  prepare(raw, today) {
+    const check = new InputCheck('', today);
     checkStorableText(ENTERPRISE_FIELDS, raw, check);
     if (check.problems.length > 0) return { ok: false, problems: check.problems };
     const input = coerceInput(ENTERPRISE_FIELDS, raw, check);

@@ -226,6 +226,10 @@ describe('recording violations', () => {
       [{ sourceId: 'x3', violationType: 'ENVIRONMENTAL_INCIDENT' }, 'input.incidentSeverity'],
       [{ sourceId: 'x4', fineCny: 0, measures: ['FINE'] }, 'input.fineCny'],
       [{ sourceId: 'x5', creditCode: withCheckCharacter('91220681MA1999999') }, 'input.creditCode'],
+      // A record states what has happened: no decision after today (in China), none before 1979.
+      [{ sourceId: 'x6', decidedOn: new Date(server.clock.now().getTime() + 2 * 86_400_000).toISOString().slice(0, 10) }, 'input.decidedOn'],
+      [{ sourceId: 'x7', decidedOn: '2101-03-01' }, 'input.decidedOn'],
+      [{ sourceId: 'x8', decidedOn: '0100-03-01' }, 'input.decidedOn'],
     ];
     for (const [overrides, expected] of cases) {
       const error = await graphqlError(client.request(RECORD_VIOLATION, { input: violationInput(overrides) }));
@@ -234,6 +238,21 @@ describe('recording violations', () => {
     }
     const list = await client.request<any>(VIOLATIONS, { code: codes.mine });
     expect(list.enterprise.violations.edges).toHaveLength(1);
+  });
+
+  it('bounds monitored values, so an exceedance ratio is always a number', async () => {
+    const RECORD_EMISSION = gql`mutation($input: RecordEmissionInput!) { recordEmission(input: $input) { record { id exceedanceRatio } } }`;
+    const emission = (overrides: Record<string, unknown>) => ({
+      creditCode: codes.mine, source: 'online-monitoring', sourceId: `EM-${JSON.stringify(overrides)}`, periodStart: '2025-05-01', periodEnd: '2025-05-31',
+      outletCode: 'DA001', pollutant: 'SO2', measuredValue: 80, permittedLimit: 100, unit: 'mg/m3', monitoringSource: 'SUPERVISORY', ...overrides,
+    });
+    const client = server.client(officer);
+    for (const [overrides, field] of [[{ measuredValue: 1e300 }, 'input.measuredValue'], [{ permittedLimit: 1e-300 }, 'input.permittedLimit'], [{ measuredValue: -1 }, 'input.measuredValue']] as const) {
+      const error = await graphqlError(client.request(RECORD_EMISSION, { input: emission(overrides) }));
+      expect(error.extensions, JSON.stringify(overrides)).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    }
+    const stored = await client.request<any>(RECORD_EMISSION, { input: emission({ measuredValue: 1e9, permittedLimit: 0.001 }) });
+    expect(stored.recordEmission.record.exceedanceRatio).toBeGreaterThan(1e11);
   });
 
   it('a correction supersedes the original, which stays in the history', async () => {

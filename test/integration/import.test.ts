@@ -74,9 +74,10 @@ describe('envcredit import', () => {
       `${A},penalty-register,PR-16`, // 9: wrong cell count
       `${A},penalty-register,PR-10,临环罚〔2025〕10号,2025-05-01,OTHER,,大气法,5000,,`, // 10: same key as line 2, other content
       `${A},penalty-register,PR-10,临环罚〔2025〕10号,2025-05-01,EXCEEDING_STANDARDS,,大气法,5000,,`, // 11: line 2 again, same content
+      `${A},penalty-register,PR-17,临环罚〔2099〕17号,2099-06-01,FALSIFIED_MONITORING_DATA,,大气法,0,,`, // 12: a decision in the future
     ]);
     const report = await run(file, { kind: 'violations', format: 'csv' });
-    expect(report).toMatchObject({ rows: 10, applied: 1, unchanged: 1, rejected: 8 });
+    expect(report).toMatchObject({ rows: 11, applied: 1, unchanged: 1, rejected: 9 });
     const byLine = (line: number) => report.rejections.filter((r) => r.line === line);
     expect(byLine(3)).toEqual([{ line: 3, field: 'decidedOn', reason: expect.stringContaining('not a calendar date') }]);
     expect(byLine(4)).toEqual([{ line: 4, field: 'incidentSeverity', reason: expect.stringContaining('ENVIRONMENTAL_INCIDENT') }]);
@@ -87,6 +88,7 @@ describe('envcredit import', () => {
     expect(byLine(9)).toEqual([{ line: 9, field: '(row)', reason: expect.stringContaining('cells') }]);
     expect(byLine(10)).toEqual([{ line: 10, field: 'sourceId', reason: expect.stringContaining('appears on line 2 with different content') }]);
     expect(byLine(11)).toEqual([]);
+    expect(byLine(12)).toEqual([{ line: 12, field: 'decidedOn', reason: expect.stringContaining('after today') }]);
     expect(report.conflicts).toBe(2);
     expect(await count('violations')).toBe(before + 1);
   });
