@@ -94,7 +94,9 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
     }
   });
 
-  const hardening = graphqlHardening(config);
+  // The audit plugin goes inside the hardening list, ahead of the guards that refuse at execution
+  // (NUL characters, cost with variables), so refused operations are audited too.
+  const hardening = graphqlHardening(config, { audit: auditPlugin({ logger }) });
   const yoga = createYoga<ServerContext, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -104,8 +106,6 @@ export function createApp({ config, db, logger, rules, tracker, clock }: AppDepe
     logging: false,
     maskedErrors: { maskError: maskError(logger) },
     ...hardening,
-    // The audit plugin runs last, so it sees each result after the security layer has coded its errors.
-    plugins: [...(hardening.plugins ?? []), auditPlugin({ logger })],
     context: async ({ req }) => ({
       db,
       config,

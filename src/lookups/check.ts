@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import type { Principal, Role } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
@@ -74,15 +75,45 @@ export function assertPurposeAllowed(principal: Principal | null, purpose: Purpo
 function rulesFor(context: Context, rating: EffectiveRating | undefined, asOf: Date, defaultRules: CompiledRuleSet | undefined): CompiledRuleSet {
   const rules = rating ? context.rules.get(rating.rule_set_id, rating.rule_version) : defaultRules;
   if (!rules) {
-    throw appError(
-      'SERVICE_UNAVAILABLE',
-      rating
-        ? `rule version ${rating.rule_set_id}/${rating.rule_version} of an effective rating is not loaded`
-        : `no version of the default rule set ${context.config.defaultRuleSetId} is in force on ${asOf.toISOString().slice(0, 10)}`,
-    );
+    if (rating) throw appError('SERVICE_UNAVAILABLE', `rule version ${rating.rule_set_id}/${rating.rule_version} of an effective rating is not loaded`);
+    throw noDefaultRulesAt(context, asOf);
   }
   return rules;
 }
+
+/**
+ * An unrated enterprise is answered by the default rule set's policy; on a date no version of it
+ * covers, there is no answer to give. That is the caller's asOf, unless the set has no version at all
+ * (a deployment fault): say from when answers are possible.
+ */
+function noDefaultRulesAt(context: Context, asOf: Date): GraphQLError {
+  const id = context.config.defaultRuleSetId;
+  const spans = datesInForce(context.rules.list().filter((s) => s.id === id));
+  if (spans.length === 0) return appError('SERVICE_UNAVAILABLE', `no version of the default rule set ${id} is loaded`);
+  const possible = spans.map((s) => (s.to === null ? `from ${s.from}T00:00:00Z` : `from ${s.from}T00:00:00Z to ${s.to}T23:59:59.999Z`)).join(' or ');
+  return appError(
+    'VALIDATION_FAILED',
+    `asOf: no version of the default rule set ${id} is in force on ${asOf.toISOString().slice(0, 10)} (UTC); answers are possible ${possible}`,
+    { field: 'asOf', expected: `an instant ${possible}` },
+  );
+}
+
+/** The dates some version covers, overlapping or adjacent versions merged, in order; `to` null = open. */
+function datesInForce(versions: readonly { effectiveFrom: string; effectiveTo: string | null }[]): { from: string; to: string | null }[] {
+  const sorted = [...versions].sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : a.effectiveFrom > b.effectiveFrom ? 1 : 0));
+  const spans: { from: string; to: string | null }[] = [];
+  for (const { effectiveFrom: from, effectiveTo: to } of sorted) {
+    const last = spans.at(-1);
+    if (last && (last.to === null || from <= dayAfter(last.to))) {
+      if (last.to !== null && (to === null || to > last.to)) last.to = to;
+    } else {
+      spans.push({ from, to });
+    }
+  }
+  return spans;
+}
+
+const dayAfter = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** Current names of the given codes, in one query. */
 export async function enterpriseNames(db: Db, codes: readonly string[]): Promise<Map<string, string>> {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { notACursor } from '../graphql/pagination.ts';
 import type { RatingRow } from './run-store.ts';
 
 export interface EffectiveRating extends RatingRow {
@@ -42,15 +43,29 @@ export async function effectiveRatingsAt(db: Db, codes: readonly string[], at: D
   return new Map(result.rows.map((row) => [row.credit_code.trim(), trimmed(row)]));
 }
 
-/** Every effect an enterprise has had, newest first, with derived ends. */
+/**
+ * Every effect an enterprise has had, newest first, with derived ends: up to `limit + 1` of them,
+ * after the effect `beforeEffectId` when given. That effect must be one of this enterprise's (the
+ * cursor a page handed out); any other id is refused rather than read as "from the start".
+ */
 export async function ratingHistory(db: Db, code: string, limit: number, beforeEffectId: number | null): Promise<EffectiveRating[]> {
+  if (beforeEffectId !== null) await assertEffectOf(db, code, beforeEffectId);
+  // The row comparison matches the order below; the cursor's effect is read in SQL, so its
+  // microsecond timestamp never round-trips through a JavaScript Date.
   const result = await sql<EffectiveRating>`
     select ${EFFECT_COLUMNS}
     ${EFFECT_JOINS}
     where f.credit_code = ${code}
-    order by f.effective_from desc, f.id desc`.execute(db);
-  const rows = beforeEffectId === null ? result.rows : result.rows.slice(result.rows.findIndex((r) => r.effect_id === beforeEffectId) + 1);
-  return rows.slice(0, limit + 1).map(trimmed);
+    ${beforeEffectId === null ? sql`` : sql`and (f.effective_from, f.id) < (select c.effective_from, c.id from rating_effects c where c.id = ${beforeEffectId})`}
+    order by f.effective_from desc, f.id desc
+    limit ${limit + 1}`.execute(db);
+  return result.rows.map(trimmed);
+}
+
+/** Rating effects are history (never deleted), so an id found now stays valid for the page query. */
+async function assertEffectOf(db: Db, code: string, effectId: number): Promise<void> {
+  const found = await sql`select 1 from rating_effects where id = ${effectId} and credit_code = ${code}`.execute(db);
+  if (found.rows.length === 0) throw notACursor();
 }
 
 /** The effect a piece of evidence triggered (a dynamic adjustment), if any. */

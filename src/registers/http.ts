@@ -3,6 +3,8 @@ import type { Clock } from '../clock.ts';
 import type { Db, RegisterKind } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { allRegisterEntriesAt, type RegisterEntry } from './read.ts';
+import { instantFromIso } from '../graphql/scalars.ts';
+import { isIsoDate } from '../rules/dates.ts';
 
 /**
  * Publication exports of the registers (for the city's credit platform and for Excel):
@@ -11,7 +13,6 @@ import { allRegisterEntriesAt, type RegisterEntry } from './read.ts';
  * so an export of any size holds one page in memory.
  */
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
@@ -20,9 +21,10 @@ function sendError(res: Response, status: number, code: string, message: string,
 /** `asOf` as an instant: an ISO date-time with offset, or a date (its end, 23:59:59.999 UTC). */
 export function parseAsOf(value: unknown, now: Date): Date | null {
   if (value === undefined) return now;
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return null;
-  const date = value.length === 10 ? new Date(`${value}T23:59:59.999Z`) : new Date(value);
-  return Number.isNaN(date.getTime()) || (value.length === 10 && date.toISOString().slice(0, 10) !== value) ? null : date;
+  if (typeof value !== 'string') return null;
+  if (value.length === 10) return isIsoDate(value) ? new Date(`${value}T23:59:59.999Z`) : null;
+  // The GraphQL DateTime scalar's reading: a real day and time, never rolled over (31 February).
+  return instantFromIso(value);
 }
 
 const COLUMNS: Record<RegisterKind, { header: string; value: (e: RegisterEntry) => string | null }[]> = {

@@ -1,15 +1,27 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { costLimitPlugin, costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { visit, type DocumentNode, type GraphQLError } from 'graphql';
+import {
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  validate,
+  visit,
+  type ArgumentNode,
+  type DocumentNode,
+  type GraphQLError,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
 import { createGraphQLError, processRegularResult, type FetchAPI, type Plugin, type YogaServerOptions } from 'graphql-yoga';
 import type { Config, Limits } from '../config.ts';
 import { appError } from '../errors.ts';
+import { inputErrorDetails } from './input-errors.ts';
 
 /**
  * Codes the security layer adds to the ones in src/errors.ts. Every answer the GraphQL endpoint
@@ -111,6 +123,72 @@ function armorPlugins(limits: Limits): Plugin[] {
     maxDirectivesPlugin({ ...common, n: limits.maxDirectives, onReject: [rejectAs('directives', limits.maxDirectives)] }),
     costLimitPlugin({ ...common, maxCost: limits.maxCost, onReject: [rejectAs('cost', limits.maxCost)] }),
   ] as Plugin[];
+}
+
+/** Per parsed document (yoga's parser cache shares them): whether a `first` or `last` is passed as a variable. */
+const pageSizeByVariable = new WeakMap<DocumentNode, boolean>();
+
+function hasPageSizeVariable(document: DocumentNode): boolean {
+  let found = pageSizeByVariable.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Argument(node) {
+        if (isPageSizeArgument(node) && node.value.kind === Kind.VARIABLE) found = true;
+      },
+    });
+    pageSizeByVariable.set(document, found);
+  }
+  return found;
+}
+
+const isPageSizeArgument = (node: ArgumentNode) => node.name.value === 'first' || node.name.value === 'last';
+
+/**
+ * The executed operation (with the document's fragments) with each `first`/`last` variable written
+ * in as the integer it holds, at most `maxPageSize`: every connection refuses a larger page before
+ * reading anything (src/graphql/pagination.ts), so that is the most it can cost, and the client gets
+ * the page-size error that names `first` rather than a cost refusal. A variable left null or unset
+ * stays, and counts as a missing `first`.
+ */
+function withPageSizesWritten(document: DocumentNode, operation: OperationDefinitionNode, values: Record<string, unknown>, maxPageSize: number): DocumentNode {
+  const only: DocumentNode = { ...document, definitions: document.definitions.filter((d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION) };
+  return visit(only, {
+    Argument(node) {
+      if (!isPageSizeArgument(node) || node.value.kind !== Kind.VARIABLE) return undefined;
+      const value = values[node.value.name.value];
+      return Number.isSafeInteger(value) ? { ...node, value: { kind: Kind.INT, value: String(Math.min(value as number, maxPageSize)) } } : undefined;
+    },
+  });
+}
+
+/**
+ * graphql-armor's cost estimate (a validation rule, so before variables are known) multiplies by
+ * `first` only when it is written in the document: `first: $f` counts as 1, and thirty aliases of
+ * nested connections with $f = 100 would pass and drain the database pool. Once the variables are
+ * known, a document passing `first` or `last` as a variable is estimated again by the same rule with
+ * the values written in, and refused exactly as the literal would have been.
+ */
+function costWithVariables(maxCost: number, maxPageSize: number): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      if (!hasPageSizeVariable(args.document)) return;
+      const operation = getOperationAST(args.document, args.operationName ?? undefined);
+      if (!operation) return;
+      // Coerced as execution will (defaults applied); variables that do not fit fail there instead.
+      const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+      if (!variables.coerced) return;
+      let refusal: GraphQLError | undefined;
+      const rule = costLimitRule({
+        maxCost,
+        exposeLimits: true,
+        propagateOnRejection: false,
+        onReject: [rejectAs('cost', maxCost), (_context, error) => void (refusal ??= error)],
+      });
+      validate(args.schema, withPageSizesWritten(args.document, operation, variables.coerced, maxPageSize), [rule as unknown as ValidationRule]);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+  };
 }
 
 const DIGITS = /^\d+$/;
@@ -326,16 +404,31 @@ function errorCodes(production: boolean): Plugin {
 }
 
 /**
- * The yoga options that bound what one request can cost: armor limits, body size, CSRF prevention,
- * no NUL characters in input,
+ * The yoga options that bound what one request can cost: armor limits (the cost estimated again
+ * once variables are known), body size, CSRF prevention, no NUL characters in input,
  * no introspection and no suggestions in production, no multipart (no uploads in this API), and a
- * code on every error. Spread into createYoga; `plugins` is the whole plugin list.
+ * code on every error (with `field` and `expected` on input that does not fit the schema). Spread
+ * into createYoga; `plugins` is the whole plugin list.
+ *
+ * `audit`, when given, is placed where it records every executed operation with the code its
+ * client sees: after the plugin that codes input errors (onExecuteDone hooks run in plugin order)
+ * and before the guards that refuse at onExecute. A guard that stops execution skips the onExecute
+ * of every plugin after it, but hands its refusal to the onExecuteDone of those before it.
  */
 export function graphqlHardening(
-  config: Pick<Config, 'nodeEnv' | 'limits'>,
+  config: Pick<Config, 'nodeEnv' | 'limits' | 'maxPageSize'>,
+  options: { audit?: Plugin } = {},
 ): Pick<YogaServerOptions<object, object>, 'plugins' | 'maxRequestBodySize' | 'multipart' | 'batching'> {
   const production = config.nodeEnv === 'production';
-  const plugins: Plugin[] = [csrfPrevention(), nestingGuard(config.limits.maxDepth), ...armorPlugins(config.limits), rejectNulCharacters()];
+  const plugins: Plugin[] = [
+    csrfPrevention(),
+    nestingGuard(config.limits.maxDepth),
+    ...armorPlugins(config.limits),
+    inputErrorDetails(production),
+    ...(options.audit ? [options.audit] : []),
+    rejectNulCharacters(),
+    costWithVariables(config.limits.maxCost, config.maxPageSize),
+  ];
   if (production) plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin() as Plugin);
   // After every plugin that may choose a request parser, so the limit wraps the one chosen.
   plugins.push(requestBodyLimit(config.limits.maxBodyBytes), errorCodes(production));

@@ -83,6 +83,23 @@ describe('audit log', () => {
     ]);
   });
 
+  it('appends for operations refused before they ran: a NUL character (a mutation, an institution query), a variable that does not fit', async () => {
+    const before = await count();
+    const nul = { creditCode: CODE, name: 'a\u0000b', region: 'y', industry: 'C' };
+    const sender = { ...officer, subject: 'officer-audit-nul' }; // not officer-audit, whose rows a later test counts
+    expect((await graphqlError(server.client(sender).request(REGISTER, { input: nul }))).extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: '$input.name' });
+    expect((await graphqlError(server.client(bank).request(CHECK, { code: `${CODE}\u0000`, purpose: 'LOAN' }))).extensions.code).toBe('VALIDATION_FAILED');
+    // A variable that does not fit its type: recorded with the code the client sees.
+    expect((await graphqlError(server.client(sender).request(REGISTER, { input: { creditCode: CODE, region: 'y', industry: 'C' } }))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect(await count()).toBe(before + 3);
+    const rows = await server.database.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(3).execute();
+    expect(rows.map((r) => [r.actor, r.operation_type, r.operation_name, r.root_fields, r.status, r.error_code])).toEqual([
+      ['officer-audit-nul', 'mutation', 'Register', ['registerEnterprise'], 'ERROR', 'BAD_USER_INPUT'],
+      ['bank-audit', 'query', 'Check', ['creditCheck'], 'ERROR', 'VALIDATION_FAILED'],
+      ['officer-audit-nul', 'mutation', 'Register', ['registerEnterprise'], 'ERROR', 'VALIDATION_FAILED'],
+    ]);
+  });
+
   it('appends for every institution lookup, not for public or bureau reads', async () => {
     const before = await count();
     await server.client().request(gql`{ enterprise(creditCode: "${CODE}") { name } }`);

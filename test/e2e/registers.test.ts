@@ -162,9 +162,12 @@ describe('the leader register and the blacklist', () => {
     expect((await leaders.text()).replace('\uFEFF', '').trim()).toBe('credit_code,enterprise_name,cause_code,cause,listed_since,term_end');
     expect((await (await fetch(`${base}/registers/leaders.json`)).json()).entries).toEqual([]);
 
-    const bad = await fetch(`${base}/registers/blacklist.csv?asOf=yesterday`);
-    expect(bad.status).toBe(400);
-    expect((await bad.json()).errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf' });
+    // Not a date, or a day that does not exist (read as 3 March it would answer for another day).
+    for (const asOf of ['yesterday', '2026-02-31', '2026-02-31T00:00:00Z', '2026-01-31T24:00:00Z']) {
+      const bad = await fetch(`${base}/registers/blacklist.csv?asOf=${encodeURIComponent(asOf)}`);
+      expect(bad.status, asOf).toBe(400);
+      expect((await bad.json()).errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf' });
+    }
   });
 
   it('pages the public list with bounded page sizes', async () => {

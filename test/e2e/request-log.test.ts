@@ -66,6 +66,19 @@ describe('request log', () => {
     expect(JSON.stringify(lines)).not.toContain('drop table');
   });
 
+  it('logs the path of a GET /graphql without its query string, which carries the codes looked up', async () => {
+    const code = '91220681MA1000501X';
+    const query = `{ enterprise(creditCode: "${code}") { name } }`;
+    const response = await fetch(`${service.url}/graphql?query=${encodeURIComponent(query)}&operationName=`, {
+      headers: { 'x-request-id': 'get-with-query', 'x-graphql-yoga-csrf': '1' },
+    });
+    expect(response.status).toBe(200);
+    const line = await loggedLine('get-with-query');
+    expect(line.req).toMatchObject({ method: 'GET', url: '/graphql' });
+    expect(JSON.stringify(lines)).not.toContain(code);
+    expect(JSON.stringify(lines)).not.toContain('creditCode');
+  });
+
   it('does not log the health probes', async () => {
     const response = await fetch(`${service.url}/healthz`);
     const id = response.headers.get('x-request-id')!;

@@ -70,6 +70,27 @@ describe('query limits', () => {
     expect(answer.body.data).toBeUndefined();
   });
 
+  it('estimates the cost with `first` given as a variable as it does with `first` written in', async () => {
+    const headers = { authorization: `Bearer ${server.token(officer)}` };
+    const connections = (first: string) =>
+      Array.from({ length: 30 }, (_, i) => `a${i}: enterprises(first: ${first}) { edges { node { violations(first: ${first}) { edges { node { id } } } } } }`).join(' ');
+    const literal = await post(server, { query: `{ ${connections('100')} }` }, headers);
+    const variable = await post(server, { query: `query($f: Int) { ${connections('$f')} }`, variables: { f: 100 } }, headers);
+    const byDefault = await post(server, { query: `query($f: Int = 100) { ${connections('$f')} }` }, headers);
+    expect(firstError(literal)!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', max: 25_000 });
+    for (const answer of [variable, byDefault]) {
+      expect(answer.status).toBe(literal.status);
+      expect(answer.body.data).toBeUndefined();
+      expect(answer.body.errors).toHaveLength(1);
+      expect(firstError(answer)!.extensions).toEqual(firstError(literal)!.extensions);
+      expect(firstError(answer)!.message).toBe(firstError(literal)!.message);
+    }
+    // Small pages of the same shape stay within the limit, written in or not.
+    const small = await post(server, { query: `query($f: Int) { ${connections('$f')} }`, variables: { f: 2 } }, headers);
+    expect(small.body.errors).toBeUndefined();
+    expect(small.body.data.a0.edges.length).toBeGreaterThan(0);
+  });
+
   it('reads its limits from the environment', async () => {
     const strict = await startTestServer({ GRAPHQL_MAX_DEPTH: '2', GRAPHQL_MAX_ALIASES: '1' });
     try {

@@ -1,0 +1,189 @@
+/**
+ * Input that does not fit, against the real server: impossible DateTimes, variables that do not fit
+ * their types (field and expected named), tampered or unknown cursors. Every one is a client error
+ * with a code and a field, never INTERNAL_SERVER_ERROR.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintDevelopmentToken } from '../../src/auth/jwt.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { startService, type RunningService } from '../../src/service.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../support/server.ts';
+
+const CODE = withCheckCharacter('91220681MA1000401');
+const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject: 'input-errors-officer' };
+
+interface GraphQLAnswer {
+  status: number;
+  body: { data?: any; errors?: { message: string; extensions: Record<string, any> }[] };
+}
+
+async function post(endpoint: string, payload: unknown, token?: string): Promise<GraphQLAnswer> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(payload),
+  });
+  return { status: response.status, body: (await response.json()) as GraphQLAnswer['body'] };
+}
+
+const cursor = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+
+const RECORD = 'mutation($i: RecordViolationInput!) { recordViolation(input: $i) { created } }';
+const violation = (overrides: Record<string, unknown>) => ({
+  creditCode: CODE,
+  source: 'penalty-register',
+  sourceId: 'INPUT-ERRORS-1',
+  decisionNumber: '临环罚〔2026〕9号',
+  decidedOn: '2026-01-05',
+  violationType: 'EXCEEDING_STANDARDS',
+  legalBasis: '《中华人民共和国大气污染防治法》第九十九条',
+  measures: ['CORRECTION_ORDER'],
+  ...overrides,
+});
+
+let server: TestServer;
+/** A server logging at error level into `errorLines`: a client error must leave no line there. */
+let logged: { service: RunningService; database: TestDatabase; endpoint: string; config: Config };
+const errorLines: Record<string, any>[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.client(officer).request('mutation($i: EnterpriseInput!) { registerEnterprise(input: $i) { created } }', {
+    i: { creditCode: CODE, name: '临江市输入校验有限公司', region: '花山镇', industry: 'C27' },
+  });
+  const database = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'error', JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false' });
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errorLines.push(JSON.parse(line)) });
+  const service = await startService({ config, database, logger });
+  logged = { service, database, config, endpoint: `${service.url}/graphql` };
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await logged?.service.stop();
+  await logged?.database.dispose();
+});
+
+describe('DateTime', () => {
+  it.each(['2026-02-31T00:00:00Z', '2026-04-31T12:00:00+08:00', '2025-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z', '2026-01-01T00:00:00+24:00'])(
+    'refuses the impossible %s as a variable, naming the argument',
+    async (value) => {
+      const answer = await post(server.endpoint, { query: 'query($a: DateTime) { blacklist(asOf: $a) { edges { cursor } } }', variables: { a: value } });
+      expect(answer.status).toBe(400);
+      expect(answer.body.data).toBeUndefined();
+      expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf', expected: 'ISO 8601 date-time with offset' });
+      expect(answer.body.errors![0]!.message).toContain(JSON.stringify(value));
+    },
+  );
+
+  it('refuses an impossible date written in the document, naming the argument', async () => {
+    const answer = await post(server.endpoint, { query: '{ blacklist(asOf: "2026-02-31T00:00:00Z") { edges { cursor } } }' });
+    expect(answer.status).toBeLessThan(500);
+    expect(answer.body.data).toBeUndefined();
+    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf' });
+  });
+
+  it('still reads real instants, leap days and offsets included', async () => {
+    for (const value of ['2024-02-29T23:59:59.999999+08:00', '2026-01-31T00:00:00Z', '2026-01-31T08:00-05:30']) {
+      const answer = await post(server.endpoint, { query: 'query($a: DateTime) { blacklist(asOf: $a) { edges { cursor } } }', variables: { a: value } });
+      expect(answer.body.errors, value).toBeUndefined();
+    }
+  });
+});
+
+describe('variables that do not fit their types', () => {
+  it('names the input field and the allowed values of an enum', async () => {
+    const answer = await post(server.endpoint, { query: RECORD, variables: { i: violation({ violationType: 'FOO' }) } }, server.token(officer));
+    expect(answer.status).toBe(400);
+    const error = answer.body.errors![0]!;
+    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.violationType' });
+    expect(error.extensions.expected).toMatch(/^one of .*\bEXCEEDING_STANDARDS\b.*\bFALSIFIED_MONITORING_DATA\b/);
+  });
+
+  it('names list items, missing and unknown fields, and wrong scalar types', async () => {
+    const token = server.token(officer);
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [violation({ measures: ['CORRECTION_ORDER', 'NOPE'] }), 'input.measures[1]', /^one of .*CORRECTION_ORDER/],
+      [violation({ legalBasis: undefined }), 'input.legalBasis', /^a value of type String!$/],
+      [violation({ colour: 'red' }), 'input.colour', /^only the fields of RecordViolationInput: .*legalBasis/],
+      [violation({ fineCny: 'lots' }), 'input.fineCny', /^a value of type Float$/],
+      [violation({ decidedOn: '2026-02-30' }), 'input.decidedOn', /^YYYY-MM-DD$/],
+    ];
+    for (const [input, field, expected] of cases) {
+      const error = (await post(server.endpoint, { query: RECORD, variables: { i: input } }, token)).body.errors![0]!;
+      expect(error.extensions.field, field).toBe(field);
+      expect(error.extensions.expected, field).toMatch(expected);
+      expect(error.extensions.code, field).toMatch(/^(BAD_USER_INPUT|VALIDATION_FAILED)$/);
+    }
+  });
+
+  it('names every bad variable, each by the argument it goes to', async () => {
+    const answer = await post(
+      server.endpoint,
+      { query: 'query($a: DateTime, $n: Int) { blacklist(asOf: $a, first: $n) { edges { cursor } } }', variables: { a: 'yesterday', n: 'ten' } },
+    );
+    expect(answer.body.errors!.map((e) => e.extensions.field)).toEqual(['asOf', 'first']);
+    expect(answer.body.errors![1]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', expected: 'a value of type Int' });
+  });
+
+  it('names a required variable that was not sent', async () => {
+    const answer = await post(server.endpoint, { query: RECORD }, server.token(officer));
+    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input', expected: 'a value of type RecordViolationInput!' });
+  });
+
+  it('in production names the enum type but lists no values (no schema discovery)', async () => {
+    const production = await startTestServer({ NODE_ENV: 'production' });
+    try {
+      const answer = await post(production.endpoint, { query: RECORD, variables: { i: violation({ violationType: 'EXCEEDING_STANDARD' }) } }, production.token(officer));
+      const error = answer.body.errors![0]!;
+      expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.violationType', expected: 'a ViolationType value' });
+      expect(JSON.stringify(answer.body)).not.toMatch(/EXCEEDING_STANDARDS|Did you mean/);
+    } finally {
+      await production.stop();
+    }
+  });
+});
+
+describe('cursors', () => {
+  it.each([
+    ['a NUL', 'c1:9\u0000'],
+    ['lower case', 'c1:91220681ma1000401'],
+    ['too long', `c1:${'9'.repeat(19)}`],
+    ['a quote', "c1:9'"],
+    ['bytes that are not UTF-8', '\u00ff'],
+  ])('refuses a credit-code cursor holding %s as VALIDATION_FAILED, with no error in the log', async (_what, text) => {
+    const answer = await post(logged.endpoint, { query: 'query($after: String) { blacklist(first: 1, after: $after) { edges { cursor } } }', variables: { after: cursor(text) } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'after', expected: 'an endCursor from a previous page' });
+    expect(errorLines).toEqual([]);
+  });
+
+  it('still pages a credit-code connection with its own cursors', async () => {
+    const token = server.token(officer);
+    const first = await post(server.endpoint, { query: '{ enterprises(first: 1) { edges { cursor node { creditCode } } pageInfo { endCursor } } }' }, token);
+    expect(first.body.data.enterprises.edges[0].node.creditCode).toBe(CODE);
+    const next = await post(server.endpoint, { query: 'query($a: String) { enterprises(first: 1, after: $a) { edges { cursor } } }', variables: { a: first.body.data.enterprises.pageInfo.endCursor } }, token);
+    expect(next.body.errors).toBeUndefined();
+    expect(next.body.data.enterprises.edges).toEqual([]);
+  });
+
+  it('refuses a rating-history cursor naming no effect of this enterprise, instead of starting again', async () => {
+    const answer = await post(server.endpoint, {
+      query: `query($a: String) { enterprise(creditCode: "${CODE}") { ratings(first: 1, after: $a) { edges { cursor } } } }`,
+      variables: { a: cursor('c1:999999') },
+    });
+    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'after' });
+  });
+});
+
+describe('the log', () => {
+  it('gets no error line for any of the refusals above', async () => {
+    const token = mintDevelopmentToken(logged.config, officer);
+    await post(logged.endpoint, { query: RECORD, variables: { i: violation({ violationType: 'FOO' }) } }, token);
+    await post(logged.endpoint, { query: 'query($a: DateTime) { blacklist(asOf: $a) { edges { cursor } } }', variables: { a: '2026-02-31T00:00:00Z' } });
+    expect(errorLines).toEqual([]);
+  });
+});
