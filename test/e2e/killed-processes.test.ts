@@ -20,7 +20,7 @@ import { loadConfig } from '../../src/config.ts';
 import { seedDemoCity } from '../../src/demo/seed.ts';
 import { writeImportFiles } from '../../src/import/generate.ts';
 import { startService } from '../../src/service.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createTestDatabase, type TestDatabase, countExistingDuring } from '../support/db.ts';
 import { eventually, spawnService } from '../support/process.ts';
 import { graphqlError, TEST_JWT_SECRET } from '../support/server.ts';
 
@@ -56,11 +56,7 @@ beforeAll(async () => {
   if (!postgres) return;
   database = await createTestDatabase();
   await seedDemoCity(database.db, { seed: 9, enterprises: 1_600 });
-  // What a 2025 run rates: the enterprises registered and open at some point in 2025.
-  const rated = await sql<{ n: string }>`
-    select count(*) as n from enterprise_current
-    where (closed_on is null or closed_on >= '2025-01-01') and (registered_on is null or registered_on <= '2025-12-31')`.execute(database.owner);
-  population = Number(rated.rows[0]!.n);
+  population = await countExistingDuring(database.owner, { start: '2025-01-01', end: '2025-12-31' });
 }, 120_000);
 afterAll(() => database?.dispose());
 

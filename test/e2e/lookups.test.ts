@@ -41,7 +41,13 @@ const policyFor = (purpose: string, situation: string) => policy.get(`${purpose}
 beforeAll(async () => {
   server = await startTestServer({ RULES_DIR: lifecycleRulesDir(10), LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '100000' });
   await seedDemoCity(server.database.db, { seed: 220681 });
-  codes = (await sql<{ code: string }>`select trim(credit_code) as code from enterprises order by credit_code`.execute(server.database.db)).rows.map((r) => r.code);
+  // The enterprises a 2025 run rates: registered and open at some point in 2025.
+  codes = (
+    await sql<{ code: string }>`
+      select trim(credit_code) as code from enterprise_current
+      where (closed_on is null or closed_on >= '2025-01-01') and (registered_on is null or registered_on <= '2025-12-31')
+      order by credit_code`.execute(server.database.db)
+  ).rows.map((r) => r.code);
   const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
     input: { ruleSetId: 'linjiang', version: '2025.1', period: '2025', scope: { all: true }, mode: 'DRAFT' },
   });
@@ -114,6 +120,21 @@ describe('bad and unknown codes', () => {
   it('refuses a future asOf', async () => {
     const error = await graphqlError(server.client(bank).request(CHECK, { code: codes[0], purpose: 'LOAN', asOf: new Date(server.clock.now().getTime() + 86_400_000).toISOString() }));
     expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf' });
+  });
+
+  it('refuses an asOf before the default rule set is in force, saying from when answers are possible', async () => {
+    const asOf = '2020-01-01T00:00:00Z';
+    const single = await graphqlError(server.client(bank).request(CHECK, { code: withCheckCharacter('92990000000000001'), purpose: 'LOAN', asOf }));
+    const batch = await graphqlError(server.client(bank).request(CHECKS, { codes: [codes[0], withCheckCharacter('92990000000000001'), 'nope'], purpose: 'LOAN', asOf }));
+    for (const error of [single, batch]) {
+      expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf', expected: 'an instant from 2025-01-01T00:00:00Z' });
+      expect(error.extensions.http).toBeUndefined(); // a client error, not SERVICE_UNAVAILABLE (503)
+      expect(error.message).toContain('2020-01-01');
+      expect(error.message).toContain('answers are possible from 2025-01-01T00:00:00Z');
+    }
+    // The first instant answers.
+    const { creditCheck } = await server.client(bank).request<any>(CHECK, { code: withCheckCharacter('92990000000000001'), purpose: 'LOAN', asOf: '2025-01-01T00:00:00Z' });
+    expect(creditCheck).toMatchObject({ rated: false, ruleSetVersion: '2025.1' });
   });
 });
 
@@ -219,6 +240,29 @@ describe('as-of, inquiries and monitoring around a blacklisting', () => {
     // Before the publication nothing was rated.
     const beforePublication = (await server.client(bank).request<any>(CHECK, { code: subject, purpose: 'LOAN', asOf: new Date(publishedAt.getTime() - 60_000).toISOString() })).creditCheck;
     expect(beforePublication).toMatchObject({ rated: false, level: null, blacklisted: false });
+  });
+
+  it('pages the blacklisted enterprise’s rating history newest first, refusing a cursor that names none of its effects', async () => {
+    const RATINGS = gql`
+      query($c: String!, $after: String) {
+        enterprise(creditCode: $c) { ratings(first: 1, after: $after) { edges { cursor node { cause level } } pageInfo { hasNextPage endCursor } } }
+      }
+    `;
+    const page = async (code: string, after: string | null) => (await server.client().request<any>(RATINGS, { c: code, after })).enterprise.ratings;
+    const first = await page(subject, null);
+    expect(first.edges.map((e: any) => e.node)).toEqual([{ cause: 'DYNAMIC_ADJUSTMENT', level: 'BLACK' }]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await page(subject, first.pageInfo.endCursor);
+    expect(second.edges.map((e: any) => e.node.cause)).toEqual(['PUBLICATION']);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect((await page(subject, second.pageInfo.endCursor)).edges).toEqual([]);
+
+    const cursorOf = (key: string) => Buffer.from(`c1:${key}`, 'utf8').toString('base64url');
+    const otherEffect = (await page(codes[0]!, null)).edges[0].cursor;
+    for (const after of [cursorOf('999999'), otherEffect]) {
+      const error = await graphqlError(page(subject, after));
+      expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'after', expected: 'an endCursor from a previous page' });
+    }
   });
 
   it('the watched code’s change appears once in the feed, in order, across pages', async () => {

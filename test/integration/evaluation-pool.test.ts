@@ -13,7 +13,7 @@ import { parsePeriod } from '../../src/rating/period.ts';
 import { findRun } from '../../src/rating/run-store.ts';
 import { RunTracker, startRatingRun } from '../../src/rating/runner.ts';
 import { loadRuleRegistry, type RuleFile } from '../../src/rules/index.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { countExistingDuring, createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const registry = loadRuleRegistry(new URL('../../rules', import.meta.url).pathname);
 const ruleSet = registry.get('linjiang', '2025.1')!;
@@ -62,7 +62,7 @@ describe('rating worker threads', () => {
     const inline = await runWith(new RunTracker());
     const pooled = await runWith(new RunTracker({ evaluator: pool }));
     expect(pooled.run.status).toBe('DRAFTED');
-    expect(pooled.run.status_detail).toMatchObject({ rated: 300, inputFingerprint: (inline.run.status_detail as { inputFingerprint: string }).inputFingerprint });
+    expect(pooled.run.status_detail).toMatchObject({ rated: await countExistingDuring(database.db, period), inputFingerprint: (inline.run.status_detail as { inputFingerprint: string }).inputFingerprint });
     expect(pooled.ratings).toEqual(inline.ratings);
   });
 

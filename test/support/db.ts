@@ -98,3 +98,11 @@ export async function expectHistoryRefused(database: TestDatabase, statement: st
   const asApp = await failure(database.db);
   if (asApp.code !== '42501') throw new Error(`${statement} as ${database.appRole}: expected permission denied (42501), got "${asApp.message}"`);
 }
+
+/** How many enterprises a run of this period rates: those registered and open at some point in it. */
+export async function countExistingDuring(db: Db, period: { start: string; end: string }): Promise<number> {
+  const result = await sql<{ n: string }>`
+    select count(*) as n from enterprise_current
+    where (closed_on is null or closed_on >= ${period.start}) and (registered_on is null or registered_on <= ${period.end})`.execute(db);
+  return Number(result.rows[0]!.n);
+}
