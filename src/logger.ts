@@ -14,12 +14,14 @@ declare module 'node:http' {
   }
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+/** `toStderr`: for commands whose standard output is their result (JSON a script reads). */
+export function createLogger(config: Pick<Config, 'logLevel'>, options: { toStderr?: boolean } = {}): Logger {
+  const settings = {
     level: config.logLevel,
     base: { service: 'envcredit' },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-  });
+  };
+  return options.toStderr ? pino(settings, pino.destination(2)) : pino(settings);
 }
 
 const CLIENT_REQUEST_ID = /^[\w.-]{1,100}$/;

@@ -18,6 +18,8 @@ import { rateEnterprise, RunTracker, startRatingRun } from '../rating/runner.ts'
 import { findRun, type RunScope } from '../rating/run-store.ts';
 import { createLogger } from '../logger.ts';
 import { importFile, loadGenerated, progressBar } from '../import/cli.ts';
+import type { StoredViolation } from '../import/importer.ts';
+import { adjustForStoredViolations } from '../rating/dynamic.ts';
 import { writeImportFiles } from '../import/generate.ts';
 import { IMPORT_KINDS, type ImportKindName } from '../import/kinds.ts';
 import { ImportFileError, type ImportFormat } from '../import/read-records.ts';
@@ -135,7 +137,7 @@ program
       const tracker = new RunTracker({ pool, evaluator: createEvaluator(config().ratingWorkers) });
       // Ctrl-C or a SIGTERM ends the run at its next batch, recorded as FAILED, instead of leaving it RUNNING.
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void tracker.stopAll());
-      const logger = createLogger({ logLevel: 'warn' });
+      const logger = createLogger({ logLevel: 'warn' }, { toStderr: true });
       const runId = await startRatingRun({ db, rules: registry, tracker, logger }, { ruleSetId: ruleSet.id, version: ruleSet.version, period, scope, mode: options.mode, actor: options.by });
       const bar = process.stderr.isTTY
         ? setInterval(() => {
@@ -170,7 +172,20 @@ program
     const format: ImportFormat = options.format ?? (/\.(ndjson|jsonl)$/i.test(file) ? 'ndjson' : 'csv');
     return withDatabase(async (handle) => {
       await migrateToLatest(handle.db);
-      const report = await importFile(handle, file, { kind: options.kind, format, dryRun: Boolean(options.dryRun), actor: options.by, progress: process.stderr.isTTY });
+      const stored: StoredViolation[] = [];
+      const report = await importFile(handle, file, {
+        kind: options.kind,
+        format,
+        dryRun: Boolean(options.dryRun),
+        actor: options.by,
+        progress: process.stderr.isTTY,
+        onViolationsStored: (rows) => stored.push(...rows),
+      });
+      if (options.kind === 'violations' && !report.dryRun) {
+        // Committed now: violations that hit a veto re-rate their enterprise at once, as recordViolation does.
+        const services = { db: handle.db, rules: loadRuleRegistry(config().rulesDir), defaultRuleSetId: config().defaultRuleSetId, logger: createLogger({ logLevel: 'warn' }, { toStderr: true }) };
+        report.dynamicAdjustments = await adjustForStoredViolations({ ...services, now: new Date(), actor: `dynamic-adjustment (imported by ${options.by})` }, stored);
+      }
       console.log(JSON.stringify(report, null, 2));
       if (report.rejected > 0) process.exitCode = 2;
     }).catch((error) => {

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { csvHeader, csvLines, generateChunks, GENERATED_KINDS, type GenerateOptions } from './generate.ts';
-import { runImport, type ImportReport, type ImportTarget } from './importer.ts';
+import { runImport, type ImportOptions, type ImportReport, type ImportTarget } from './importer.ts';
 import type { ImportKindName } from './kinds.ts';
 import { decodeUtf8, type ImportFormat } from './read-records.ts';
 
@@ -42,6 +42,8 @@ export interface ImportFileOptions {
   actor: string;
   /** Draw a progress bar (bytes read) on stderr. */
   progress?: boolean;
+  /** See ImportOptions.onViolationsStored. */
+  onViolationsStored?: ImportOptions['onViolationsStored'];
 }
 
 export async function importFile(handle: DatabaseHandle, path: string, options: ImportFileOptions): Promise<ImportReport> {
@@ -56,7 +58,13 @@ export async function importFile(handle: DatabaseHandle, path: string, options: 
       }
     : undefined;
   try {
-    return await runImport(importTarget(handle), fileChunks(path, onBytes), { kind: options.kind, format: options.format, actor: options.actor, dryRun: options.dryRun });
+    return await runImport(importTarget(handle), fileChunks(path, onBytes), {
+      kind: options.kind,
+      format: options.format,
+      actor: options.actor,
+      dryRun: options.dryRun,
+      onViolationsStored: options.onViolationsStored,
+    });
   } finally {
     if (options.progress) process.stderr.write('\n');
   }

@@ -1,7 +1,8 @@
 import { actorName } from '../auth/principal.ts';
 import { appError } from '../errors.ts';
 import { builder } from '../graphql/builder.ts';
-import { runImport, ImportRowLimitError, type ImportRejection, type ImportReport } from './importer.ts';
+import { runImport, ImportRowLimitError, type ImportRejection, type ImportReport, type StoredViolation } from './importer.ts';
+import { adjustForStoredViolations, dynamicServicesOf } from '../rating/dynamic.ts';
 import { IMPORT_KINDS, type ImportKindName } from './kinds.ts';
 import { checkDecodedText, fromString, ImportFileError, type ImportFormat } from './read-records.ts';
 
@@ -45,6 +46,11 @@ const ImportReportRef = builder.objectRef<ImportReport>('ImportReport').implemen
     rejected: t.exposeInt('rejected', { description: 'Records refused; each has entries in rejections.' }),
     conflicts: t.exposeInt('conflicts', { description: 'Refused because their source key is already stored with different content.' }),
     enterprisesCreated: t.int({ nullable: true, resolve: (r) => r.enterprisesCreated ?? null }),
+    dynamicAdjustments: t.int({
+      nullable: true,
+      description: 'Violations only: how many of the stored violations re-rated their enterprise at once (a one-vote veto or a dynamic indicator), as recordViolation does.',
+      resolve: (r) => r.dynamicAdjustments ?? null,
+    }),
     rejections: t.field({ type: [ImportRejectionRef], resolve: (r) => r.rejections }),
   }),
 });
@@ -63,14 +69,19 @@ builder.mutationField('importEvidence', (t) =>
     resolve: async (_root, args, context) => {
       try {
         checkDecodedText(args.content);
-        return await runImport({ db: context.db }, fromString(args.content), {
+        const stored: StoredViolation[] = [];
+        const report = await runImport({ db: context.db }, fromString(args.content), {
           kind: args.kind,
           format: args.format,
           actor: actorName(context.principal!),
           dryRun: args.dryRun ?? false,
           maxRows: GRAPHQL_IMPORT_MAX_ROWS,
           now: context.clock.now(),
+          onViolationsStored: (rows) => stored.push(...rows),
         });
+        // Committed now: violations that hit a veto re-rate their enterprise at once, as recorded one by one.
+        if (args.kind !== 'violations' || report.dryRun) return report;
+        return { ...report, dynamicAdjustments: await adjustForStoredViolations(dynamicServicesOf(context), stored) };
       } catch (error) {
         if (error instanceof ImportFileError) throw appError('VALIDATION_FAILED', `content: ${error.message}`, { field: 'content' });
         if (error instanceof ImportRowLimitError) {

@@ -30,6 +30,13 @@ export interface ImportRejection {
   reason: string;
 }
 
+/** A violation an import stored: what a dynamic adjustment needs to know of it. */
+export interface StoredViolation {
+  id: number;
+  credit_code: string;
+  decided_on: string;
+}
+
 export interface ImportReport {
   kind: ImportKindName;
   format: ImportFormat;
@@ -48,6 +55,8 @@ export interface ImportReport {
   rejections: ImportRejection[];
   /** For enterprises: enterprises newly registered. */
   enterprisesCreated?: number;
+  /** For violations, set by the caller after the commit: dynamic adjustments the stored violations made. */
+  dynamicAdjustments?: number;
 }
 
 export interface ImportOptions {
@@ -61,6 +70,12 @@ export interface ImportOptions {
   onProgress?: (rowsRead: number) => void;
   /** The clock's now (the service's, in a mutation): no row may date something after its day. */
   now?: Date;
+  /**
+   * Violations only: given the violations the apply stores (not in a dry run). It is called before
+   * the import commits; act on them (a dynamic adjustment, src/rating/dynamic.ts) once runImport has
+   * returned, when they are committed.
+   */
+  onViolationsStored?: (violations: StoredViolation[]) => void;
   /** Test hook: called inside the transaction just before the apply statement. */
   beforeApply?: () => Promise<void>;
 }
@@ -304,13 +319,16 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
         where not (${sameContent(s, (c) => `f.${c}`)})`);
       await options.beforeApply?.();
       const cols = spec.columns.join(', ');
+      const reportStored = spec.evidenceKind === 'violation' && options.onViolationsStored && !options.dryRun;
       const inserted = await session.query(`
         insert into ${spec.table} (${cols}, recorded_by)
         select ${spec.columns.map(s).join(', ')}, $1 from import_staging s
         where not exists (select 1 from import_refused r where r.line = s.line)
         order by s.line
-        on conflict (source, source_id) do nothing`, [options.actor]);
+        on conflict (source, source_id) do nothing
+        ${reportStored ? 'returning id, credit_code, decided_on::text as decided_on' : ''}`, [options.actor]);
       applied = inserted.rowCount;
+      if (reportStored) options.onViolationsStored!(inserted.rows.map((r) => ({ id: Number(r.id), credit_code: String(r.credit_code), decided_on: String(r.decided_on) })));
     } else {
       // Registered already with other details: a change is a revision (reviseEnterprise), not a registration.
       await session.query(`

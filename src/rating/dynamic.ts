@@ -7,7 +7,9 @@ import { recordRatingProposals } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import type { Context } from '../graphql/context.ts';
 import { builder } from '../graphql/builder.ts';
-import type { CompiledRuleSet, Level, Rating } from '../rules/index.ts';
+import type { CompiledRuleSet, Level, Rating, RuleRegistry } from '../rules/index.ts';
+import type { Logger } from '../logger.ts';
+import type { StoredViolation } from '../import/importer.ts';
 import { levelRank } from '../rules/engine.ts';
 import { effectiveRatingsAt, effectTriggeredBy, type EffectiveRating } from './effect-store.ts';
 import { parsePeriod } from './period.ts';
@@ -28,33 +30,33 @@ import { pinRuleVersion } from './rule-pins.ts';
  * (a veto of last year's rating, say) could otherwise raise a RED enterprise to GREEN because of a
  * new, smaller offence; such a re-rating is not made effective (the next annual rating weighs both).
  */
-export async function applyDynamicAdjustment(context: Context, violation: { id: number; credit_code: string; decided_on: unknown; revoked?: unknown }): Promise<void> {
-  if (violation.revoked) return;
+export async function applyDynamicAdjustment(services: DynamicServices, violation: StoredViolation & { revoked?: unknown }): Promise<boolean> {
+  if (violation.revoked) return false;
+  const { db, logger, now } = services;
   const ref = evidenceRef('violation', Number(violation.id));
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
-  const now = context.clock.now();
-  const current = (await effectiveRatingsAt(context.db, [code], now)).get(code);
-  const rules = ruleVersionFor(context, current, decidedOn);
+  const current = (await effectiveRatingsAt(db, [code], now)).get(code);
+  const rules = ruleVersionFor(services, current, decidedOn);
   if (!rules) {
-    context.logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
-    return;
+    logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
+    return false;
   }
   const period = parsePeriod(decidedOn.slice(0, 7));
-  const evidence = (await loadEvidenceSets(context.db, [code], { knownAt: now, standing: await evidenceStandingAt(context.db, [code], now) })).get(code)!;
+  const evidence = (await loadEvidenceSets(db, [code], { knownAt: now, standing: await evidenceStandingAt(db, [code], now) })).get(code)!;
   const { rating, row } = rateEnterprise(rules, evidence, period);
   const triggers = dynamicTriggers(rules, rating, ref);
-  if (triggers.length === 0) return;
+  if (triggers.length === 0) return false;
   if (current && levelRank(row.level as Level) < levelRank(current.level as Level)) {
-    context.logger.info({ code, ref, level: row.level, inForce: current.level }, 'dynamic adjustment not made effective: it would raise the level in force');
-    return;
+    logger.info({ code, ref, level: row.level, inForce: current.level }, 'dynamic adjustment not made effective: it would raise the level in force');
+    return false;
   }
-  const actor = context.principal ? `dynamic-adjustment (recorded by ${context.principal.subject})` : 'dynamic-adjustment';
-  await pinRuleVersion(context.db, rules, actor);
-  await context.db.transaction().execute(async (trx) => {
+  const actor = services.actor;
+  await pinRuleVersion(db, rules, actor);
+  return db.transaction().execute(async (trx) => {
     // One adjustment per triggering record, even when the same record is sent twice at once.
     await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:dynamic:${ref}`}))`.execute(trx);
-    if (await effectTriggeredBy(trx as Db, ref)) return;
+    if (await effectTriggeredBy(trx as Db, ref)) return false;
     const runId = await createRun(trx as Db, {
       ruleSetId: rules.id,
       ruleVersion: rules.version,
@@ -75,7 +77,43 @@ export async function applyDynamicAdjustment(context: Context, violation: { id: 
       .execute();
     await recordRatingProposals(trx as Db, { ratingIds: [Number(stored.id)] }, actor, now);
     await appendRunEvent(trx as Db, runId, 'PUBLISHED', actor, { published: 1, effectiveFrom: now.toISOString(), cause: 'DYNAMIC_ADJUSTMENT' });
+    return true;
   });
+}
+
+/** What a dynamic adjustment needs: the database, the rules, and who and when (the service's clock). */
+export interface DynamicServices {
+  db: Db;
+  rules: RuleRegistry;
+  defaultRuleSetId: string;
+  logger: Logger;
+  now: Date;
+  /** Recorded as the adjustment's actor. */
+  actor: string;
+}
+
+/** A GraphQL request's services: its clock, and the officer who recorded the violation. */
+export function dynamicServicesOf(context: Context): DynamicServices {
+  return {
+    db: context.db,
+    rules: context.rules,
+    defaultRuleSetId: context.config.defaultRuleSetId,
+    logger: context.logger,
+    now: context.clock.now(),
+    actor: context.principal ? `dynamic-adjustment (recorded by ${context.principal.subject})` : 'dynamic-adjustment',
+  };
+}
+
+/**
+ * The dynamic adjustments of violations stored in bulk (an import), after they were committed: in
+ * decision order, so a later violation is weighed against the adjustment an earlier one made.
+ * Returns how many took effect.
+ */
+export async function adjustForStoredViolations(services: DynamicServices, violations: readonly StoredViolation[]): Promise<number> {
+  const ordered = [...violations].sort((a, b) => (a.decided_on < b.decided_on ? -1 : a.decided_on > b.decided_on ? 1 : a.id - b.id));
+  let adjusted = 0;
+  for (const violation of ordered) if (await applyDynamicAdjustment(services, violation)) adjusted += 1;
+  return adjusted;
 }
 
 /** What makes this record act at once: a veto it hits, or an indicator marked `dynamic` it moves. */
@@ -92,13 +130,13 @@ function dynamicTriggers(rules: CompiledRuleSet, rating: Rating, ref: string): s
 }
 
 /** The set the enterprise is rated under (its current rating's, else the default), in force on the date. */
-function ruleVersionFor(context: Context, current: EffectiveRating | undefined, date: string): CompiledRuleSet | undefined {
-  const setId = current?.rule_set_id ?? context.config.defaultRuleSetId;
-  return context.rules.effectiveOn(setId, date) ?? (current ? context.rules.get(current.rule_set_id, current.rule_version) : undefined);
+function ruleVersionFor(services: DynamicServices, current: EffectiveRating | undefined, date: string): CompiledRuleSet | undefined {
+  const setId = current?.rule_set_id ?? services.defaultRuleSetId;
+  return services.rules.effectiveOn(setId, date) ?? (current ? services.rules.get(current.rule_set_id, current.rule_version) : undefined);
 }
 
 evidenceRecordedHooks.push(async (context, kind, row) => {
-  if (kind === 'violation') await applyDynamicAdjustment(context, row as never);
+  if (kind === 'violation') await applyDynamicAdjustment(dynamicServicesOf(context), row as never);
 });
 
 builder.objectField(evidencePayloadRefs.get('violation')!, 'dynamicAdjustment', (t) =>

@@ -105,6 +105,28 @@ describe('importEvidence', () => {
     expect(error.message).toContain(`business-register/BR-10 is already used for enterprise ${c}`);
   });
 
+  it('a violation that forces a level re-rates and lists its enterprise at once, as recordViolation does', async () => {
+    const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
+    const C = withCheckCharacter('91220681MA1000203');
+    await officer.request(IMPORT, { kind: 'ENTERPRISES', format: 'CSV', content: `creditCode,name,region,industry\n${C},临江市戊化工有限公司,六道沟镇,C2614\n` });
+    const decidedOn = server.clock.now().toISOString().slice(0, 10);
+    const violations = [
+      { creditCode: C, source: 'penalty-register', sourceId: 'IMP-FALSIFIED-1', decisionNumber: '临环罚〔2026〕88号', decidedOn, violationType: 'FALSIFIED_MONITORING_DATA', legalBasis: '《大气污染防治法》', fineCny: 200000 },
+      { creditCode: C, source: 'penalty-register', sourceId: 'IMP-NOISE-1', decisionNumber: '临环罚〔2026〕89号', decidedOn, violationType: 'NOISE', legalBasis: '《噪声污染防治法》', fineCny: 5000 },
+    ].map((r) => JSON.stringify(r)).join('\n');
+    const IMPORT_ADJUSTING = gql`mutation ($content: String!, $dryRun: Boolean) { importEvidence(kind: VIOLATIONS, format: NDJSON, content: $content, dryRun: $dryRun) { applied dynamicAdjustments } }`;
+    const dry: any = await officer.request(IMPORT_ADJUSTING, { content: violations, dryRun: true });
+    expect(dry.importEvidence).toEqual({ applied: 2, dynamicAdjustments: null });
+    const report: any = await officer.request(IMPORT_ADJUSTING, { content: violations });
+    expect(report.importEvidence).toEqual({ applied: 2, dynamicAdjustments: 1 });
+
+    const bank = server.client({ role: 'bank', org: 'bank-1', subject: 'loans' });
+    const check: any = await bank.request(gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level blacklisted verdict } }`, { c: C });
+    expect(check.creditCheck).toMatchObject({ level: 'BLACK', blacklisted: true, verdict: 'PROHIBITED' });
+    // The same file again stores nothing and adjusts nothing.
+    expect(((await officer.request(IMPORT_ADJUSTING, { content: violations })) as any).importEvidence).toEqual({ applied: 0, dynamicAdjustments: 0 });
+  });
+
   it('is for bureau roles only', async () => {
     const bank = server.client({ role: 'bank', org: 'bank-a' });
     const error = await graphqlError(bank.request(IMPORT, { kind: 'DISCLOSURES', format: 'NDJSON', content: '' }));

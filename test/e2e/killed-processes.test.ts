@@ -185,6 +185,10 @@ async function importKilledMidApply() {
 
   const once1 = JSON.parse((await run(process.execPath, [BIN, 'import', '--kind', 'violations', join(dir, 'violations.csv')], { env })).stdout);
   expect(once1).toMatchObject({ applied: counts.violations, rejected: 0 });
+  // The generated city has veto-class penalties: each re-rated its enterprise once the import committed.
+  const dynamicRuns = Number((await sql<{ n: string }>`select count(*) as n from rating_runs where mode = 'DYNAMIC'`.execute(database.owner)).rows[0]!.n);
+  expect(once1.dynamicAdjustments).toBeGreaterThan(0);
+  expect(dynamicRuns).toBe(once1.dynamicAdjustments);
   const twice = JSON.parse((await run(process.execPath, [BIN, 'import', '--kind', 'violations', join(dir, 'violations.csv')], { env })).stdout);
-  expect(twice).toMatchObject({ applied: 0, unchanged: counts.violations, rejected: 0 });
+  expect(twice).toMatchObject({ applied: 0, unchanged: counts.violations, rejected: 0, dynamicAdjustments: 0 });
 }
