@@ -8,6 +8,7 @@ import * as m0006 from './0006_audit.ts';
 import * as m0007 from './0007_evidence_supersession_index.ts';
 import * as m0008 from './0008_enterprise_current_by_enterprise.ts';
 import * as m0009 from './0009_evidence_time_and_supersession.ts';
+import * as m0010 from './0010_rating_corrections.ts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_evidence_supersession_index': m0007,
   '0008_enterprise_current_by_enterprise': m0008,
   '0009_evidence_time_and_supersession': m0009,
+  '0010_rating_corrections': m0010,
 };

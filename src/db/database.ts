@@ -177,7 +177,7 @@ export interface RatingEffectsTable {
   credit_code: Immutable<string>;
   rating_id: Immutable<number>;
   effective_from: ColumnType<Date, Date | string, never>;
-  cause: Immutable<'PUBLICATION' | 'DYNAMIC_ADJUSTMENT'>;
+  cause: Immutable<'PUBLICATION' | 'DYNAMIC_ADJUSTMENT' | 'CORRECTION'>;
   trigger_evidence: Immutable<string | null>;
   decided_by: Immutable<string>;
   recorded_at: Timestamp;

@@ -45,6 +45,13 @@ void AUDIT_LEVELS;
 export type EvidenceRecordedHook = (context: Context, kind: EvidenceKind, row: Row) => Promise<void>;
 export const evidenceRecordedHooks: EvidenceRecordedHook[] = [];
 
+/**
+ * Called after a record was withdrawn (not on a replay of the withdrawal), with the withdrawn
+ * record's enterprise and ids: the rating module corrects a rating that rested on it.
+ */
+export type EvidenceWithdrawnHook = (context: Context, withdrawal: { kind: EvidenceKind; creditCode: string; withdrawnRef: string; withdrawalRef: string }) => Promise<void>;
+export const evidenceWithdrawnHooks: EvidenceWithdrawnHook[] = [];
+
 /** The payload type of each record mutation, for modules that add fields to it. */
 export const evidencePayloadRefs = new Map<EvidenceKind, ObjectRef<Types, { row: Row; created: boolean }>>();
 
@@ -317,7 +324,8 @@ const WithdrawEvidenceInput = builder.inputType('WithdrawEvidenceInput', {
   }),
 });
 
-const WithdrawEvidencePayload = builder.objectRef<{ id: string; created: boolean }>('WithdrawEvidencePayload').implement({
+/** Exported for modules that add fields to it (the rating correction a withdrawal made). */
+export const WithdrawEvidencePayload = builder.objectRef<{ id: string; created: boolean }>('WithdrawEvidencePayload').implement({
   authScopes: { bureau: true },
   fields: (t) => ({
     withdrawalId: t.exposeID('id', { description: 'Id of the withdrawal row (it supersedes the withdrawn record).' }),
@@ -345,7 +353,12 @@ builder.mutationField('withdrawEvidence', (t) =>
         sourceId: input.sourceId.trim(),
         recordedBy: actorName(context.principal!),
       });
-      return { id: evidenceRef(kind, Number(stored.row.id)), created: stored.created };
+      const withdrawalRef = evidenceRef(kind, Number(stored.row.id));
+      if (stored.created) {
+        const withdrawal = { kind, creditCode: String(stored.row.credit_code).trim(), withdrawnRef: evidenceRef(kind, id), withdrawalRef };
+        for (const hook of evidenceWithdrawnHooks) await hook(context, withdrawal);
+      }
+      return { id: withdrawalRef, created: stored.created };
     },
   }),
 );

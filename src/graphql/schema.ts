@@ -7,6 +7,7 @@ import '../rules/rules-schema.ts';
 import '../rating/rating-schema.ts';
 import '../rating/run-schema.ts';
 import '../rating/dynamic.ts';
+import '../rating/correction.ts';
 import '../registers/register-schema.ts';
 import '../import/import-schema.ts';
 import '../lookups/lookup-schema.ts';

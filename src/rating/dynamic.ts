@@ -12,7 +12,8 @@ import type { Logger } from '../logger.ts';
 import type { StoredViolation } from '../import/importer.ts';
 import { levelRank } from '../rules/engine.ts';
 import { effectiveRatingsAt, effectTriggeredBy, type EffectiveRating } from './effect-store.ts';
-import { parsePeriod } from './period.ts';
+import { parsePeriod, type RatingPeriod } from './period.ts';
+import type { RatedRow } from './evaluation-pool.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
 import { rateEnterprise } from './runner.ts';
 import { appendRunEvent, createRun, insertRatings } from './run-store.ts';
@@ -51,12 +52,25 @@ export async function applyDynamicAdjustment(services: DynamicServices, violatio
     logger.info({ code, ref, level: row.level, inForce: current.level }, 'dynamic adjustment not made effective: it would raise the level in force');
     return false;
   }
-  const actor = services.actor;
+  return putRatingIntoEffect(services, { rules, period, row, code, cause: 'DYNAMIC_ADJUSTMENT', trigger: ref, detail: { triggers } });
+}
+
+/**
+ * Stores one enterprise's rating as a run of its own (mode DYNAMIC) and puts it into effect now,
+ * with the register proposals it makes, in one transaction. Once per triggering record: false when
+ * an effect already names it (the same record sent twice, even at once).
+ */
+export async function putRatingIntoEffect(
+  services: DynamicServices,
+  effect: { rules: CompiledRuleSet; period: RatingPeriod; row: RatedRow; code: string; cause: 'DYNAMIC_ADJUSTMENT' | 'CORRECTION'; trigger: string; detail: Record<string, unknown> },
+  afterwards?: (trx: Db) => Promise<void>,
+): Promise<boolean> {
+  const { db, now, actor } = services;
+  const { rules, period, row, code, cause, trigger } = effect;
   await pinRuleVersion(db, rules, actor);
   return db.transaction().execute(async (trx) => {
-    // One adjustment per triggering record, even when the same record is sent twice at once.
-    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:dynamic:${ref}`}))`.execute(trx);
-    if (await effectTriggeredBy(trx as Db, ref)) return false;
+    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:effect-trigger:${trigger}`}))`.execute(trx);
+    if (await effectTriggeredBy(trx as Db, trigger)) return false;
     const runId = await createRun(trx as Db, {
       ruleSetId: rules.id,
       ruleVersion: rules.version,
@@ -70,13 +84,14 @@ export async function applyDynamicAdjustment(services: DynamicServices, violatio
     });
     await insertRatings(trx as Db, [{ ...row, runId, evidenceKnownAt: now }]);
     const stored = await trx.selectFrom('ratings').select('id').where('run_id', '=', runId).executeTakeFirstOrThrow();
-    await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger: ref, triggers });
+    await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger, ...effect.detail });
     await trx
       .insertInto('rating_effects')
-      .values({ credit_code: code, rating_id: stored.id, effective_from: now, cause: 'DYNAMIC_ADJUSTMENT', trigger_evidence: ref, decided_by: actor })
+      .values({ credit_code: code, rating_id: stored.id, effective_from: now, cause, trigger_evidence: trigger, decided_by: actor })
       .execute();
     await recordRatingProposals(trx as Db, { ratingIds: [Number(stored.id)] }, actor, now);
-    await appendRunEvent(trx as Db, runId, 'PUBLISHED', actor, { published: 1, effectiveFrom: now.toISOString(), cause: 'DYNAMIC_ADJUSTMENT' });
+    await afterwards?.(trx as Db);
+    await appendRunEvent(trx as Db, runId, 'PUBLISHED', actor, { published: 1, effectiveFrom: now.toISOString(), cause });
     return true;
   });
 }

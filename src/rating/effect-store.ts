@@ -8,7 +8,7 @@ export interface EffectiveRating extends RatingRow {
   effective_from: Date;
   /** When the next effect for the same enterprise took over; null while it still stands. */
   effective_to: Date | null;
-  cause: 'PUBLICATION' | 'DYNAMIC_ADJUSTMENT';
+  cause: 'PUBLICATION' | 'DYNAMIC_ADJUSTMENT' | 'CORRECTION';
   trigger_evidence: string | null;
   rule_set_id: string;
   rule_version: string;

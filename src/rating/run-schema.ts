@@ -477,7 +477,7 @@ export const EffectiveRatingRef = builder.objectRef<EffectiveRating>('EffectiveR
     ruleHash: t.exposeString('rule_hash'),
     effectiveFrom: t.field({ type: 'DateTime', resolve: (r) => r.effective_from }),
     effectiveTo: t.field({ type: 'DateTime', nullable: true, description: 'Null while it is still in force.', resolve: (r) => r.effective_to }),
-    cause: t.string({ description: 'PUBLICATION or DYNAMIC_ADJUSTMENT.', resolve: (r) => r.cause }),
+    cause: t.string({ description: 'PUBLICATION (an annual or batch run), DYNAMIC_ADJUSTMENT (a serious violation re-rated at once) or CORRECTION (a record it rested on was withdrawn).', resolve: (r) => r.cause }),
     triggerEvidence: t.string({ nullable: true, authScopes: (r) => bureauOrSelf(r), resolve: (r) => r.trigger_evidence }),
     rating: t.field({ type: RatingRef, authScopes: (r) => bureauOrSelf(r), resolve: (r) => ratingViewFromStored(r) }),
   }),

@@ -1,0 +1,73 @@
+import { gql } from 'graphql-request';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// A penalty annulled on administrative review stops counting at once: the rating that rested on it
+// is corrected, and a blacklisting that rested only on it is lifted.
+let server: TestServer;
+const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject: 'officer-1' };
+const bank = { role: 'bank' as const, org: 'bank-1', subject: 'loans' };
+const CODE = withCheckCharacter('91220681MA5000051');
+const DAY = 86_400_000;
+
+const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`;
+const WITHDRAW = gql`mutation($input: WithdrawEvidenceInput!) { withdrawEvidence(input: $input) { withdrawalId created correction { level cause triggerEvidence period } } }`;
+const CHECK = gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level blacklisted verdict } }`;
+const HISTORY = gql`query($c: String!) { enterprise(creditCode: $c) { blacklistHistory { edges { node { event causeCode evidenceIds } } } } }`;
+
+const today = () => server.clock.now().toISOString().slice(0, 10);
+
+async function recordViolation(sourceId: string, violationType: string, fineCny: number): Promise<string> {
+  const recorded = await server.client(officer).request<any>(RECORD, {
+    input: {
+      creditCode: CODE, source: 'penalty-register', sourceId, decisionNumber: `临环罚〔2026〕${sourceId}号`, decidedOn: today(),
+      violationType, legalBasis: '《中华人民共和国大气污染防治法》', fineCny, measures: ['CORRECTION_ORDER'],
+    },
+  });
+  return recorded.recordViolation.record.id;
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ LOG_LEVEL: 'error' });
+  await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+    input: { creditCode: CODE, name: '临江市南山纸业有限公司', region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
+  });
+}, 60_000);
+
+afterAll(() => server?.stop());
+
+describe('withdrawing a penalty the rating rests on', () => {
+  let falsified: string;
+  it('before: the penalty made the enterprise BLACK and blacklisted it', async () => {
+    falsified = await recordViolation('W-1', 'FALSIFIED_MONITORING_DATA', 200000);
+    expect((await server.client(bank).request<any>(CHECK, { c: CODE })).creditCheck).toMatchObject({ level: 'BLACK', blacklisted: true, verdict: 'PROHIBITED' });
+  });
+
+  it('a withdrawal of a record no rating rests on corrects nothing', async () => {
+    server.clock.advance(DAY);
+    const noise = await recordViolation('W-2', 'NOISE', 3000);
+    const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input: { id: noise, reason: '程序错误，撤销', source: 'review', sourceId: 'RV-W-2' } });
+    expect(withdrawn.withdrawEvidence).toMatchObject({ created: true, correction: null });
+    expect((await server.client(bank).request<any>(CHECK, { c: CODE })).creditCheck.level).toBe('BLACK');
+  });
+
+  it('annulled on review: the rating is corrected at once and the listing that rested on it lifted', async () => {
+    server.clock.advance(DAY);
+    const input = { id: falsified, reason: '行政复议决定撤销 临政复决〔2026〕9号', source: 'review', sourceId: 'RV-W-1' };
+    const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input });
+    const correction = withdrawn.withdrawEvidence.correction;
+    expect(correction).toMatchObject({ cause: 'CORRECTION', triggerEvidence: withdrawn.withdrawEvidence.withdrawalId });
+    expect(correction.level).not.toBe('BLACK');
+    expect((await server.client(bank).request<any>(CHECK, { c: CODE })).creditCheck).toMatchObject({ level: correction.level, blacklisted: false });
+    const history = (await server.client(officer).request<any>(HISTORY, { c: CODE })).enterprise.blacklistHistory.edges.map((e: any) => e.node);
+    expect(history.map((e: any) => [e.event, e.causeCode])).toEqual([['LISTED', 'BL_SERIOUS_DISHONESTY'], ['REMOVED', 'EVIDENCE_WITHDRAWN']]);
+    expect(history[1].evidenceIds).toEqual([falsified]);
+
+    // Sent again, the withdrawal is a replay: no second correction.
+    const again = await server.client(officer).request<any>(WITHDRAW, { input });
+    expect(again.withdrawEvidence).toMatchObject({ created: false, withdrawalId: withdrawn.withdrawEvidence.withdrawalId });
+    const corrections = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { ratings(first: 10) { edges { node { cause } } } } }`, { c: CODE });
+    expect(corrections.enterprise.ratings.edges.filter((e: any) => e.node.cause === 'CORRECTION')).toHaveLength(1);
+  });
+});
