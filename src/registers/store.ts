@@ -311,9 +311,35 @@ export async function decideProposal(db: Db, d: ProposalDecision, now: Date): Pr
       effectiveFrom: now,
     };
     if (proposal.register === 'BLACKLIST') await listOnBlacklist(trx, event, proposal.term_months ?? 0);
-    else if (proposal.action === 'LIST') await listLeader(trx, event, proposal.term_months ?? 0);
+    else if (proposal.action === 'LIST') {
+      await refuseLeaderAfterLaterPenalty(trx, code, Number(proposal.rating_id), proposal.id);
+      await listLeader(trx, event, proposal.term_months ?? 0);
+    }
     else await endLeadership(trx, event, 'REVOKED');
   });
+}
+
+/**
+ * A nomination rests on a clean record up to the end of the rated period; a penalty decided after it
+ * (known by now, not weighed by the rating) means the enterprise no longer qualifies: CONFLICT naming
+ * it, so the bureau dismisses the proposal instead of listing a leader it would have to revoke.
+ */
+async function refuseLeaderAfterLaterPenalty(trx: Trx, code: string, ratingId: number, proposalId: number | string): Promise<void> {
+  const later = await sql<{ id: string; decided_on: string }>`
+    select v.id, v.decided_on::text as decided_on
+    from violations v
+    where v.credit_code = ${code} and not v.revoked
+      and v.decided_on > (select run.period_end from ratings r join rating_runs run on run.id = r.run_id where r.id = ${ratingId})
+      and not exists (select 1 from violations w where w.supersedes_id = v.id)
+    order by v.decided_on, v.id
+    limit 1`.execute(trx);
+  const penalty = later.rows[0];
+  if (penalty) {
+    throw appError('CONFLICT', `proposal ${proposalId}: ${code} was penalised on ${penalty.decided_on} (violation:${penalty.id}), after the rated period; the nomination no longer holds`, {
+      field: 'proposalId',
+      evidence: `violation:${penalty.id}`,
+    });
+  }
 }
 
 export interface RepairApplication {
