@@ -149,7 +149,7 @@ const CreditInquiryRef = builder.objectRef<InquiryRow>('CreditInquiry').implemen
     verdict: t.field({ type: Verdict, resolve: (r) => r.verdict as never }),
     rated: t.exposeBoolean('rated'),
     level: t.field({ type: CreditLevel, nullable: true, resolve: (r) => r.level as never }),
-    batch: t.exposeBoolean('batch', { description: 'Part of a creditChecks batch.' }),
+    batch: t.exposeBoolean('batch', { description: 'Part of a creditChecks batch, or handed out by watchChanges (asOf is the change’s instant).' }),
     askedAt: t.field({ type: 'DateTime', resolve: (r) => r.asked_at }),
   }),
 });
@@ -365,6 +365,19 @@ async function describeChanges(context: Context, rows: ChangeRow[], purpose: Pur
   });
 }
 
+/**
+ * Each change handed out tells the institution a verdict at its instant: logged like a batch check,
+ * one inquiry per code and instant, so the enterprise sees in myInquiries who follows it. The
+ * verdict just before the change is not logged again: it is what the institution was last told.
+ */
+async function logDeliveredChanges(context: Context, changes: readonly WatchChange[]): Promise<void> {
+  const byInstant = new Map<number, CreditCheckResult[]>();
+  for (const { after } of changes) byInstant.set(after.asOf.getTime(), [...(byInstant.get(after.asOf.getTime()) ?? []), after]);
+  for (const results of byInstant.values()) {
+    await logInquiries(context.db, context.principal!, results, { batch: true, requestId: context.requestId, askedAt: context.clock.now() });
+  }
+}
+
 builder.queryField('watchChanges', (t) =>
   t.field({
     type: WatchChangeConnection,
@@ -379,6 +392,7 @@ builder.queryField('watchChanges', (t) =>
       const after = args.after ? parseChangeKey(String(decodeCursor(args.after, 'string'))) : null;
       const rows = await changesAfter(context.db, org, after, limit);
       const described = await describeChanges(context, rows.slice(0, limit), purpose);
+      await logDeliveredChanges(context, described);
       const edges = described.map((node) => ({ cursor: encodeCursor(encodeChangeKey(node.row)), node }));
       return {
         edges,

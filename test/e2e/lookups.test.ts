@@ -297,6 +297,13 @@ describe('as-of, inquiries and monitoring around a blacklisting', () => {
     expect(next.watchChanges.pageInfo.endCursor).toBe(cursor);
     // Another bank, not watching, sees nothing.
     expect((await server.client(otherBank).request<any>(FEED, {})).watchChanges.edges).toEqual([]);
+    // What the feed told the bank is in the borrower's own inquiry log, at each change's instant.
+    const own = await server.client({ role: 'enterprise', creditCode: subject }).request<any>(
+      gql`query { myInquiries(first: 50) { edges { node { institution purpose batch asOf verdict } } } }`,
+    );
+    const delivered = own.myInquiries.edges.map((e: any) => e.node).filter((n: any) => n.institution === bank.org && n.batch);
+    expect(delivered.length).toBeGreaterThanOrEqual(1);
+    expect(delivered[0]).toMatchObject({ purpose: 'LOAN', verdict: policyFor('LOAN', 'BLACKLISTED').verdict });
   });
 
   it('the enterprise sees the bank’s inquiry; inquiries are the bank’s own to search; the bureau searches all', async () => {
@@ -306,7 +313,8 @@ describe('as-of, inquiries and monitoring around a blacklisting', () => {
     const nodes = mine.myInquiries.edges.map((e: any) => e.node);
     expect(nodes.length).toBeGreaterThanOrEqual(2);
     expect(nodes.every((n: any) => n.creditCode === subject)).toBe(true);
-    expect(nodes[0]).toMatchObject({ institution: 'bank-a', institutionRole: 'bank', purpose: 'LOAN', batch: false });
+    // The newest are what the watch feed handed out (batch); before them, the bank's own creditCheck.
+    expect(nodes.find((n: any) => !n.batch)).toMatchObject({ institution: 'bank-a', institutionRole: 'bank', purpose: 'LOAN', batch: false });
     const hidden = await graphqlError(
       server.client({ role: 'enterprise', creditCode: subject }).request(gql`{ myInquiries(first: 1) { edges { node { subject } } } }`),
     );
