@@ -73,6 +73,7 @@ export type CompiledIndicator = IndicatorCommon &
         where: CompiledMatch;
         window: CompiledWindow;
         compliant: CompiledMatch;
+        per: string | null;
         bands: { minRate: number; points: number; reason: string }[];
         whenEmpty: { points: number; reason: string } | null;
       }
@@ -303,6 +304,9 @@ function compileIndicator(indicator: Indicator, path: PathSegment[], { windows, 
       });
       const last = indicator.bands[indicator.bands.length - 1];
       if (last && last.min_rate !== 0) report([...path, 'bands', indicator.bands.length - 1, 'min_rate'], 'the last band must catch every rate', '0');
+      if (indicator.per !== undefined && !FIELD_CATALOGUE[indicator.source][indicator.per]) {
+        report([...path, 'per'], `${indicator.source} records have no field "${indicator.per}"`, `one of ${Object.keys(FIELD_CATALOGUE[indicator.source]).join(', ')}`);
+      }
       return {
         ...common,
         measure: 'rate',
@@ -310,6 +314,7 @@ function compileIndicator(indicator: Indicator, path: PathSegment[], { windows, 
         where: compileMatch(indicator.where, indicator.source, [...path, 'where'], report),
         window: windowOf(indicator.source, indicator.window, [...path, 'window']),
         compliant: compileMatch(indicator.compliant, indicator.source, [...path, 'compliant'], report),
+        per: indicator.per ?? null,
         bands: indicator.bands.map((b) => ({ minRate: b.min_rate, points: b.points, reason: b.reason })),
         whenEmpty: indicator.when_empty ?? null,
       };

@@ -292,6 +292,13 @@ function escalationOf(indicator: PerRecord, fact: Facts, inScope: Facts[]): { mu
 
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** Groups of records with the same `field` (e.g. outlets), and how many have no failing record. */
+function groupCounts(population: readonly Facts[], failing: readonly Facts[], field: string): { compliant: number; total: number; of: string } {
+  const groups = new Set(population.map((fact) => JSON.stringify(fact[field] ?? null)));
+  const failingGroups = new Set(failing.map((fact) => JSON.stringify(fact[field] ?? null)));
+  return { compliant: groups.size - failingGroups.size, total: groups.size, of: ` by ${field}` };
+}
+
 function rateChanges(run: Run, indicator: RateMeasure): PointChange[] {
   const population = run.facts[indicator.source].filter((fact) => counts(run, fact, indicator.window) && indicator.where.matches(fact, run.context));
   if (population.length === 0) {
@@ -299,8 +306,8 @@ function rateChanges(run: Run, indicator: RateMeasure): PointChange[] {
     return empty && empty.points !== 0 ? [{ reason: empty.reason, points: empty.points, evidence: [], escalation: null, note: 'no record to rate' }] : [];
   }
   const failing = population.filter((fact) => !indicator.compliant.matches(fact, run.context));
-  const compliantCount = population.length - failing.length;
-  const rate = compliantCount / population.length;
+  const { compliant, total, of } = indicator.per === null ? { compliant: population.length - failing.length, total: population.length, of: '' } : groupCounts(population, failing, indicator.per);
+  const rate = compliant / total;
   const band = indicator.bands.find((b) => rate >= b.minRate);
   if (!band || band.points === 0) return [];
   return [
@@ -309,7 +316,7 @@ function rateChanges(run: Run, indicator: RateMeasure): PointChange[] {
       points: band.points,
       evidence: failing.map((f) => f.id),
       escalation: null,
-      note: `compliance rate ${formatRate(rate)} (${compliantCount} of ${population.length} compliant)`,
+      note: `compliance rate ${formatRate(rate)} (${compliant} of ${total}${of} compliant)`,
     },
   ];
 }

@@ -95,6 +95,12 @@ export interface RateIndicator extends IndicatorBase {
   where?: Match;
   window?: string;
   compliant: Match;
+  /**
+   * Rate over groups of records sharing this field (e.g. `outlet_code`: the share of outlets
+   * compliant, as Annex 1 bands it) instead of over records; a group is compliant when every record
+   * in it is.
+   */
+  per?: string;
   /** Ordered by min_rate descending; the first band the compliance rate reaches applies. */
   bands: RateBand[];
   /** Points when there is no record to rate (absent: nothing moves). */

@@ -82,7 +82,8 @@ describe('the leader register and the blacklist', () => {
     const history = (await server.client(self).request<any>(HISTORY, { c: CODE })).enterprise;
     const listed = history.blacklistHistory.edges.map((e: any) => e.node);
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ event: 'LISTED', causeCode: 'BL_SERIOUS_DISHONESTY', ruleSetId: 'linjiang', ruleVersion: '2025.1', evidenceIds: [violationRef] });
+    // The version in force on the decision date (2026 and later: 2026.1).
+    expect(listed[0]).toMatchObject({ event: 'LISTED', causeCode: 'BL_SERIOUS_DISHONESTY', ruleSetId: 'linjiang', ruleVersion: '2026.1', evidenceIds: [violationRef] });
     expect(listed[0].ruleHash).toMatch(/^sha256:/);
     expect(listed[0].sourceRatingId).toMatch(/^rating:\d+$/);
     expect(history.leaderHistory.edges.map((e: any) => e.node.event)).toEqual(['LISTED', 'REVOKED']);

@@ -60,6 +60,32 @@ describe('the rating explains every point', () => {
   });
 });
 
+describe('discharge compliance (P1) by version', () => {
+  // One outlet passes its twelve supervisory checks, another fails its only one.
+  const checks = [
+    ...Array.from({ length: 12 }, (_, i) => ({ outlet: 'DA001', month: i + 1, value: 50 })),
+    { outlet: 'DA002', month: 6, value: 120 },
+  ];
+  const evidence: EvidenceSet = {
+    ...emptyEvidenceSet('91220681MA2000001X'),
+    emissions: checks.map((c, i) => ({
+      id: `emission:${i + 1}`, periodStart: `2024-${String(c.month).padStart(2, '0')}-01`, periodEnd: `2024-${String(c.month).padStart(2, '0')}-28`, outletCode: c.outlet,
+      pollutant: 'SO2', measuredValue: c.value, permittedLimit: 100, unit: 'mg/m3', monitoringSource: 'SUPERVISORY', exceedanceRatio: (c.value - 100) / 100, exceedanceDb: null,
+    })),
+  };
+  const p1 = (version: string) => evaluate(registry.get('linjiang', version)!, evidence, YEAR_2024).categories[0]!.indicators.find((i) => i.id === 'P1_DISCHARGE_COMPLIANCE')!;
+
+  it('2025.1 counts checks: 12 of 13 compliant, nothing deducted', () => {
+    expect(p1('2025.1').changes).toEqual([]);
+  });
+
+  it('2026.1 counts outlets, as Annex 1 bands them: 1 of 2 compliant, 8 points, citing the failing check', () => {
+    expect(p1('2026.1').changes).toEqual([
+      { reason: 'DISCHARGE_RATE_50_75', points: -8, evidence: ['emission:13'], escalation: null, note: 'compliance rate 50% (1 of 2 by outlet_code compliant)' },
+    ]);
+  });
+});
+
 describe('time', () => {
   it('ignores records dated after the as-of date', () => {
     const rating = evaluate(linjiang, withViolations(violation(1, { decidedOn: '2024-12-01', violationType: 'FALSIFIED_MONITORING_DATA' })), {

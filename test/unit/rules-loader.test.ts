@@ -62,6 +62,13 @@ describe('a broken rule file is refused with file, path, line and what was expec
     expect(problem?.expected).toContain('substantiated');
   });
 
+  it('a rate over groups of a field the record kind does not have', () => {
+    const text = broken("          exceeded: { equals: false }\n        bands:\n          - { min_rate: 0.9,", "          exceeded: { equals: false }\n        per: outlet\n        bands:\n          - { min_rate: 0.9,");
+    const [problem] = problemsOf(text);
+    expect(problem).toMatchObject({ path: 'categories[0].indicators[0].per' });
+    expect(problem?.expected).toContain('outlet_code');
+  });
+
   it('level thresholds out of order', () => {
     const text = broken('{ level: BLUE, min_score: 80,', '{ level: BLUE, min_score: 95,');
     const [problem] = problemsOf(text);
@@ -146,9 +153,12 @@ describe('the registry', () => {
     expect(problems[0]).toMatchObject({ path: 'version', expected: '2025.2' });
   });
 
-  it('lists the shipped rule sets', () => {
+  it('lists the shipped rule sets, and the Linjiang version in force on a date', () => {
     const registry = loadRuleRegistry('rules');
     expect(registry.setIds()).toEqual(['jiangsu-points', 'linjiang']);
+    expect(registry.versions('linjiang')).toEqual(['2025.1', '2026.1']);
+    expect(registry.effectiveOn('linjiang', '2025-12-31')?.version).toBe('2025.1');
+    expect(registry.effectiveOn('linjiang', '2026-01-01')?.version).toBe('2026.1');
   });
 
   it('reports a used version whose file changed or vanished', () => {
