@@ -260,12 +260,18 @@ function csrfPrevention(): Plugin {
 }
 
 /** Where the first string containing U+0000 is in a variables object, iteratively (no recursion limit). */
+/** With the u flag a paired surrogate is one code point, so only a lone one matches. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Text PostgreSQL cannot store as sent: U+0000 (refused mid-query) or a lone surrogate (stored as U+FFFD). */
+const isUnstorable = (text: string): boolean => text.includes('\u0000') || LONE_SURROGATE.test(text);
+
 function nulPath(variables: unknown): string | undefined {
   const stack: [unknown, string][] = [[variables, '$']];
   while (stack.length > 0) {
     const [value, path] = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path;
+      if (isUnstorable(value)) return path;
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i -= 1) stack.push([value[i], `${path}[${i}]`]);
     } else if (value !== null && typeof value === 'object') {
@@ -291,7 +297,7 @@ function documentHasNulUncached(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     StringValue(node) {
-      if (node.value.includes('\u0000')) found = true;
+      if (isUnstorable(node.value)) found = true;
     },
   });
   return found;
@@ -299,7 +305,9 @@ function documentHasNulUncached(document: DocumentNode): boolean {
 
 /**
  * PostgreSQL text cannot hold U+0000: a string carrying it would fail deep in a query as an
- * unexpected error. It is refused up front as VALIDATION_FAILED naming the variable.
+ * unexpected error. A lone surrogate (JSON "\ud800") is not text either: the driver would store it as
+ * U+FFFD, silently changing what was sent. Both are refused up front as VALIDATION_FAILED naming the
+ * variable.
  */
 function rejectNulCharacters(): Plugin {
   return {
@@ -309,7 +317,12 @@ function rejectNulCharacters(): Plugin {
       if (path === undefined && !inDocument) return;
       const field = path ?? 'query';
       setResultAndStopExecution({
-        errors: [appError('VALIDATION_FAILED', `${field}: text must not contain the NUL character (U+0000)`, { field, expected: 'text without U+0000' })],
+        errors: [
+          appError('VALIDATION_FAILED', `${field}: text must not contain the NUL character (U+0000) or a lone surrogate (U+D800-U+DFFF unpaired)`, {
+            field,
+            expected: 'valid Unicode text without U+0000',
+          }),
+        ],
       });
     },
   };

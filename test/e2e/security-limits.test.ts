@@ -140,6 +140,16 @@ describe('query limits', () => {
     expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: '$i.name' });
   });
 
+  it('refuses a lone surrogate, which would be stored as U+FFFD, and accepts a paired one', async () => {
+    const register = (name: string, code: string) =>
+      server.client(officer).request('mutation($i: EnterpriseInput!) { registerEnterprise(input: $i) { created } }', {
+        i: { creditCode: withCheckCharacter(code), name, region: '花山镇', industry: 'C27' },
+      });
+    const error = await graphqlError(register('临江\ud800化工', '91220681MA1000303'));
+    expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: '$i.name' });
+    await expect(register('临江𠀋化工', '91220681MA1000304')).resolves.toMatchObject({ registerEnterprise: { created: true } });
+  });
+
   it('refuses U+0000 written into the document itself, every time the same document is sent', async () => {
     const document = `{ enterprise(creditCode: "${CODE}\\u0000") { name } }`;
     for (let attempt = 0; attempt < 2; attempt += 1) {
