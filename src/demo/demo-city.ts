@@ -336,7 +336,9 @@ function makePlans(seed: number, count: number, ref: number): Plan[] {
       key,
       permit,
       registered,
-      closed: closed !== null && closed > registered ? closed : null,
+      // An enterprise registered within half a year of the reference date draws a closing day past it
+      // (the range is empty); it is still open then. Filtered, not redrawn, so every later draw is unchanged.
+      closed: closed !== null && closed > registered && closed <= ref ? closed : null,
       from: 0,
       to: 0,
       offences,

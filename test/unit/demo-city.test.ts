@@ -89,6 +89,13 @@ describe('the seeded generator', () => {
     expect(deriveSeed(42, 1)).not.toBe(deriveSeed(42, 2));
   });
 
+  it('closes no enterprise after the reference date (seed 56 once drew a closing day past it for one registered late)', () => {
+    const city = generateDemoCity({ seed: 56, enterprises: 500 });
+    const closings = city.tables.enterprise_revisions.map((r) => r.closed_on).filter((d): d is string => d !== null);
+    expect(closings.length).toBeGreaterThan(0);
+    expect(closings.filter((d) => d > city.referenceDate)).toEqual([]);
+  });
+
   it('rejects bad options', () => {
     expect(() => generateDemoCity({ seed: 1.5 })).toThrow(RangeError);
     expect(() => generateDemoCity({ seed: 1, enterprises: 0 })).toThrow(RangeError);
