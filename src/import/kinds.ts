@@ -66,15 +66,25 @@ function creditCodeProblem(value: unknown, check: InputCheck): string | null {
 
 /** With the u flag a paired surrogate is one code point, so only a lone one matches. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
+/** Any NUL or surrogate code unit: one quick scan, the exact checks only when it finds one (an astral character or worse). */
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 /**
  * What makes a value text PostgreSQL cannot store as given: U+0000, which it refuses with a raw
  * error mid-import, or a lone surrogate (a JSON "\ud800" escape), which would be stored as U+FFFD.
  */
 function unstorableText(value: unknown): { message: string; expected: string } | null {
-  if (typeof value !== 'string') return null;
+  if (typeof value !== 'string' || !SUSPECT.test(value)) return null;
   if (value.includes('\u0000')) return { message: 'contains the NUL character (U+0000), which text cannot hold', expected: 'text without U+0000' };
   if (LONE_SURROGATE.test(value)) return { message: 'contains a lone surrogate (U+D800 to U+DFFF without its pair), which is not text', expected: 'valid Unicode text' };
+  return null;
+}
+
+function firstUnstorable(values: readonly unknown[]): { message: string; expected: string } | null {
+  for (const value of values) {
+    const problem = unstorableText(value);
+    if (problem) return problem;
+  }
   return null;
 }
 
@@ -82,7 +92,7 @@ function unstorableText(value: unknown): { message: string; expected: string } |
 function checkStorableText(fields: readonly FieldSpec[], raw: Record<string, unknown>, check: InputCheck): void {
   for (const spec of fields) {
     const value = raw[spec.name];
-    const problem = (Array.isArray(value) ? value : [value]).map(unstorableText).find((p) => p !== null);
+    const problem = Array.isArray(value) ? firstUnstorable(value) : unstorableText(value);
     if (problem) check.require(false, spec.name, problem.message, problem.expected);
   }
 }
