@@ -33,7 +33,8 @@ async function assertEnterpriseExists(trx: Transaction<Database>, code: string) 
   if (!found) throw notFound(`enterprise ${code}`, 'input.creditCode');
 }
 
-async function assertCorrectable(trx: Transaction<Database>, kind: EvidenceKind, id: number, code: string) {
+/** `field`: the input naming the record corrected (supersedesId) or withdrawn (id). */
+async function assertCorrectable(trx: Transaction<Database>, kind: EvidenceKind, id: number, code: string, field: string) {
   const t = table(kind);
   const target = await (trx as Db)
     .selectFrom(t as 'violations')
@@ -47,15 +48,13 @@ async function assertCorrectable(trx: Transaction<Database>, kind: EvidenceKind,
     )
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!target) throw notFound(`${kind} record ${id}`, 'input.supersedesId');
+  if (!target) throw notFound(`${kind} record ${id}`, field);
   if (target.credit_code !== code) {
-    throw appError('VALIDATION_FAILED', `input.supersedesId: record ${id} belongs to enterprise ${target.credit_code}, not ${code}`, {
-      field: 'input.supersedesId',
-    });
+    throw appError('VALIDATION_FAILED', `${field}: record ${id} belongs to enterprise ${target.credit_code}, not ${code}`, { field });
   }
   if (target.superseded_by !== null) {
-    throw appError('CONFLICT', `${kind} record ${id} was already corrected by record ${target.superseded_by}; correct the latest one`, {
-      field: 'input.supersedesId',
+    throw appError('CONFLICT', `${kind} record ${id} was already corrected or withdrawn by record ${target.superseded_by}; act on the latest one`, {
+      field,
       latest: target.superseded_by,
     });
   }
@@ -107,7 +106,7 @@ export async function recordEvidence(db: Db, kind: EvidenceKind, write: Evidence
   }
 }
 
-async function insertUnlessKnown(trx: Transaction<Database>, kind: EvidenceKind, write: EvidenceWrite) {
+async function insertUnlessKnown(trx: Transaction<Database>, kind: EvidenceKind, write: EvidenceWrite, targetField = 'input.supersedesId') {
   await lockTableForSingleWrite(trx, table(kind));
   const known = await (trx as Db)
     .selectFrom(table(kind) as 'violations')
@@ -116,7 +115,7 @@ async function insertUnlessKnown(trx: Transaction<Database>, kind: EvidenceKind,
     .where('source_id', '=', write.sourceId)
     .executeTakeFirst();
   if (known) return undefined;
-  if (write.supersedesId !== null) await assertCorrectable(trx, kind, write.supersedesId, write.creditCode);
+  if (write.supersedesId !== null) await assertCorrectable(trx, kind, write.supersedesId, write.creditCode, targetField);
   return (trx as Db)
     .insertInto(table(kind) as 'violations')
     .values({
@@ -182,7 +181,7 @@ export async function withdrawEvidence(db: Db, kind: EvidenceKind, withdrawal: W
       correctionReason: withdrawal.reason,
       values: { ...values, revoked: true },
     };
-    const inserted = await insertUnlessKnown(trx, kind, write);
+    const inserted = await insertUnlessKnown(trx, kind, write, 'input.id');
     if (inserted) return { row: inserted, created: true };
     const replay = await findIdenticalReplay(trx, kind, write);
     if (replay) return { row: replay, created: false };

@@ -298,6 +298,9 @@ describe('recording violations', () => {
     expect(replay.withdrawEvidence).toEqual({ withdrawalId: withdrawn.withdrawEvidence.withdrawalId, created: false });
     const otherReason = await graphqlError(client.request(WITHDRAW, { input: { id, reason: '另一理由', source: 'review', sourceId: 'RV-3' } }));
     expect(otherReason.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.sourceId' });
+    // Withdrawing it again under another key names the record it asked for, and the latest row.
+    const twice = await graphqlError(client.request(WITHDRAW, { input: { id, reason: '再次撤销', source: 'review', sourceId: 'RV-3b' } }));
+    expect(twice.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.id' });
     // Only evidence kinds name records: an inherited property name is not one.
     for (const bogus of ['constructor:1', 'hasOwnProperty:1']) {
       const refused = await graphqlError(client.request(WITHDRAW, { input: { id: bogus, reason: 'x', source: 'review', sourceId: 'RV-x' } }));
