@@ -492,11 +492,27 @@ builder.objectField(EnterpriseRef, 'rating', (t) =>
     authScopes: { public: true },
     args: { asOf: t.arg({ type: 'DateTime' }) },
     resolve: async (enterprise, args, context) => {
-      const at = args.asOf ?? context.clock.now();
-      return (await effectiveRatingsAt(context.db, [enterprise.credit_code], at)).get(enterprise.credit_code) ?? null;
+      // Batched per request and instant: a list of enterprises asks one query, not one each.
+      const at = args.asOf ?? requestInstant(context);
+      return ratingsInForceLoader(context, at).load(enterprise.credit_code);
     },
   }),
 );
+
+/** "Now" for one request: every field asking for the current rating answers for the same instant. */
+const requestInstants = new WeakMap<Context, Date>();
+function requestInstant(context: Context): Date {
+  let at = requestInstants.get(context);
+  if (!at) requestInstants.set(context, (at = context.clock.now()));
+  return at;
+}
+
+function ratingsInForceLoader(context: Context, at: Date) {
+  return requestLoader<string, EffectiveRating | null>(context, `ratings-in-force:${at.toISOString()}`, async (codes) => {
+    const found = await effectiveRatingsAt(context.db, codes, at);
+    return codes.map((code) => found.get(code) ?? null);
+  });
+}
 
 builder.objectField(EnterpriseRef, 'ratings', (t) =>
   t.field({

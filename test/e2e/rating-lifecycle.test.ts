@@ -231,6 +231,19 @@ describe('publicity, objection, publication', () => {
     expect(publishedAt).toBeInstanceOf(Date);
   });
 
+  it('a page of enterprises gives each its own rating in force (one query for the page), now and as of an instant', async () => {
+    const LIST = gql`query($at: DateTime) { enterprises(first: 40) { edges { node { creditCode rating { level score } then: rating(asOf: $at) { level } } } } }`;
+    const beforePublication = new Date(publishedAt.getTime() - 60_000).toISOString();
+    const page = (await server.client(officer).request<any>(LIST, { at: beforePublication })).enterprises.edges.map((e: any) => e.node);
+    expect(page).toHaveLength(40);
+    for (const node of page.slice(0, 8)) {
+      const one = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level score } } }`, { c: node.creditCode });
+      expect(node.rating, node.creditCode).toEqual(one.enterprise.rating);
+      expect(node.then).toBeNull(); // nothing was published before the publication
+    }
+    expect(page.filter((n: any) => n.rating !== null).length).toBeGreaterThan(30);
+  });
+
   it('a falsified-data violation moves the enterprise to BLACK at once; the day before still answers the old level', async () => {
     const before = server.clock.now();
     server.clock.advance(86_400_000);
