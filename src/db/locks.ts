@@ -30,10 +30,21 @@ export const BULK_WRITE_LOCK_SQL = 'select pg_advisory_xact_lock(hashtext($1))';
 const RATED_TABLES: readonly string[] = [...Object.values(EVIDENCE_TABLES), 'enterprise_revisions'].sort();
 
 /**
- * Takes every rated table's write lock exclusively (a run fixing its start; the demo seed), in one fixed order (writers hold one table's
- * lock, so this cannot deadlock with them), until the caller's transaction ends: it returns once
- * every write in progress has committed or rolled back.
+ * Waits until every evidence or enterprise write in progress has ended: takes each rated table's
+ * write lock exclusively at session level and releases it at once, one table after the other, so a
+ * run never holds one table's lock while it waits for another's (which would stall every writer of
+ * the first behind an import of the second). A writer holds its table's lock from before it stamps
+ * `recorded_at` until it commits, so once this returns, every row stamped before the caller's
+ * transaction began is committed; rows stamped later carry a later `recorded_at`.
  */
 export async function waitForEvidenceWrites(trx: Db): Promise<void> {
+  for (const table of RATED_TABLES) {
+    await sql`select pg_advisory_lock(hashtext(${tableWriteLockKey(table)}))`.execute(trx);
+    await sql`select pg_advisory_unlock(hashtext(${tableWriteLockKey(table)}))`.execute(trx);
+  }
+}
+
+/** Every rated table's write lock, exclusively, until the caller's transaction ends (a bulk writer of all of them: the demo seed). */
+export async function lockEvidenceTablesForBulkWrite(trx: Db): Promise<void> {
   for (const table of RATED_TABLES) await lockTableForBulkWrite(trx, table);
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { waitForEvidenceWrites } from '../db/locks.ts';
+import { lockEvidenceTablesForBulkWrite } from '../db/locks.ts';
 import type { Db } from '../db/database.ts';
 import { countRows, generateDemoCity, type DemoCity, type DemoCityOptions, type DemoTableName } from './demo-city.ts';
 
@@ -43,7 +43,7 @@ export async function insertDemoCity(db: Db, city: DemoCity, maxParameters = 30_
   const t = city.tables;
   await db.transaction().execute(async (trx) => {
     // Every table it fills, like any bulk writer, so a run cannot start in the middle of the seed.
-    await waitForEvidenceWrites(trx);
+    await lockEvidenceTablesForBulkWrite(trx);
     const existing = await trx
       .selectFrom('enterprises')
       .select((eb) => eb.fn.countAll<string>().as('n'))

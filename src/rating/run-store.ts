@@ -54,13 +54,13 @@ export interface NewRating {
   supersedesId?: number | null;
 }
 
-/** Creates the run and its RUNNING event in one transaction (the caller's, if it is in one). */
 /**
- * Creates a run. A run reads evidence as recorded by its start (`started_at`), so a batch or annual
- * run first waits for every evidence write in progress (their write locks, src/db/locks.ts): a row
- * is then either committed before the run reads and recorded before it started, or recorded after
- * (migration 0009), and a replay of the run sees exactly what the run saw. A dynamic adjustment reads
- * at its own instant and takes no such lock.
+ * Creates the run and its RUNNING event in one transaction (the caller's, if it is in one). A run
+ * reads evidence as recorded by its start (`started_at`, the transaction's start), so a batch or
+ * annual run first waits for every evidence write in progress (src/db/locks.ts): a row is then
+ * either committed before the run reads and recorded before it started, or recorded after
+ * (migration 0009), and a replay of the run sees exactly what the run saw. A dynamic adjustment
+ * reads at its own instant and does not wait.
  */
 export async function createRun(db: Db, run: NewRun): Promise<number> {
   const create = async (trx: Db) => {

@@ -84,6 +84,32 @@ describe('replaying a run', () => {
     }
   });
 
+  it.skipIf(!process.env.DATABASE_URL)('while it waits for an import of one table, writes to the other tables go on', async () => {
+    const importer = new pg.Client({ connectionString: database.url });
+    const writer = new pg.Client({ connectionString: database.url });
+    await Promise.all([importer.connect(), writer.connect()]);
+    try {
+      // An import of violations holds that table's write lock exclusively until it commits.
+      await importer.query('begin');
+      await importer.query(`select pg_advisory_xact_lock(hashtext('envcredit:writes:violations'))`);
+      let started = false;
+      const run = rateAll('linjiang', '2025.1', '2025').then((id) => ((started = true), id));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(started).toBe(false); // the run waits for the import
+      // A single write to another table takes its shared lock at once (it would time out if the run held it).
+      await writer.query('begin');
+      await writer.query(`set local lock_timeout = '1s'`);
+      await writer.query(`select pg_advisory_xact_lock_shared(hashtext('envcredit:writes:emission_records'))`);
+      await writer.query(`select pg_advisory_xact_lock_shared(hashtext('envcredit:writes:enterprise_revisions'))`);
+      await writer.query('commit');
+      await importer.query('commit');
+      const runId = await run;
+      expect((await findRun(database.db, runId))!.status).toBe('DRAFTED');
+    } finally {
+      await Promise.all([importer.end(), writer.end()]);
+    }
+  });
+
   it('the database refuses a correction that supersedes another enterprise’s record', async () => {
     const [a, b] = (await sql<{ id: string; credit_code: string }>`
       select distinct on (credit_code) id, credit_code from violations order by credit_code, id limit 2`.execute(database.db)).rows;
