@@ -42,6 +42,6 @@ export async function publishDemoRating(db: Db, logger: Logger, rules: RuleRegis
   await tracker.completion(runId);
   const days = ruleSet.file.evaluation.publicity_days ?? 7;
   await beginPublicity(db, rules, runId, DEMO_ACTOR, new Date(Date.now() - (days + 1) * 86_400_000));
-  const published = await publishRun(db, runId, DEMO_ACTOR);
+  const published = await publishRun(db, rules, runId, DEMO_ACTOR);
   logger.info({ runId, published, ruleSet: `${ruleSet.id}@${ruleSet.version}` }, 'demo city rated and published');
 }

@@ -46,8 +46,9 @@ export type EvidenceRecordedHook = (context: Context, kind: EvidenceKind, row: R
 export const evidenceRecordedHooks: EvidenceRecordedHook[] = [];
 
 /**
- * Called after a record was withdrawn (not on a replay of the withdrawal), with the withdrawn
- * record's enterprise and ids: the rating module corrects a rating that rested on it.
+ * Called after a record was withdrawn (and again when the withdrawal is replayed: hooks must be
+ * idempotent), with the withdrawn record's enterprise and ids: the rating module corrects a rating
+ * that rested on it and lifts a listing that did.
  */
 export type EvidenceWithdrawnHook = (context: Context, withdrawal: { kind: EvidenceKind; creditCode: string; withdrawnRef: string; withdrawalRef: string }) => Promise<void>;
 export const evidenceWithdrawnHooks: EvidenceWithdrawnHook[] = [];
@@ -354,10 +355,9 @@ builder.mutationField('withdrawEvidence', (t) =>
         recordedBy: actorName(context.principal!),
       });
       const withdrawalRef = evidenceRef(kind, Number(stored.row.id));
-      if (stored.created) {
-        const withdrawal = { kind, creditCode: String(stored.row.credit_code).trim(), withdrawnRef: evidenceRef(kind, id), withdrawalRef };
-        for (const hook of evidenceWithdrawnHooks) await hook(context, withdrawal);
-      }
+      // On a replay too: the hooks are idempotent, and a withdrawal sent again retries what failed after it was stored.
+      const withdrawal = { kind, creditCode: String(stored.row.credit_code).trim(), withdrawnRef: evidenceRef(kind, id), withdrawalRef };
+      for (const hook of evidenceWithdrawnHooks) await hook(context, withdrawal);
       return { id: withdrawalRef, created: stored.created };
     },
   }),

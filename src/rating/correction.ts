@@ -4,7 +4,7 @@ import { evidenceWithdrawnHooks, WithdrawEvidencePayload } from '../evidence/evi
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import { parseEvidenceRef } from '../evidence/ids.ts';
 import { builder } from '../graphql/builder.ts';
-import { blacklistStateOf, removeFromBlacklist } from '../registers/store.ts';
+import { blacklistStateOf, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import { dynamicServicesOf, putRatingIntoEffect, type DynamicServices } from './dynamic.ts';
 import { effectiveRatingsAt, effectTriggeredBy } from './effect-store.ts';
@@ -27,7 +27,11 @@ export async function correctForWithdrawal(services: DynamicServices, withdrawal
   const { db, now, logger } = services;
   const code = withdrawal.creditCode;
   const current = (await effectiveRatingsAt(db, [code], now)).get(code);
-  if (!current || !(JSON.parse(current.result) as { evidence?: string[] }).evidence?.includes(withdrawal.withdrawnRef)) return false;
+  if (!current || !(JSON.parse(current.result) as { evidence?: string[] }).evidence?.includes(withdrawal.withdrawnRef)) {
+    // A listing outlives the rating that made it: it may rest on the record though no rating in force cites it.
+    await db.transaction().execute((trx) => liftListingWithoutEvidence(trx as Db, code, services));
+    return false;
+  }
   const rules = services.rules.get(current.rule_set_id, current.rule_version);
   if (!rules) {
     logger.error({ code, ...withdrawal }, `correction skipped: rule version ${current.rule_set_id}/${current.rule_version} is not loaded`);
@@ -45,6 +49,7 @@ export async function correctForWithdrawal(services: DynamicServices, withdrawal
 
 /** Removes the current listing when every record it rests on (its LISTED and EXTENDED events) is withdrawn. */
 async function liftListingWithoutEvidence(trx: Db, code: string, services: DynamicServices): Promise<void> {
+  await lockRegisters(trx, code); // the state read below stays true until this transaction ends
   const state = await blacklistStateOf(trx, code, services.now);
   if (!state.listed || state.listingEventId === null) return;
   const events = await trx

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database, Db, RunStatus } from '../db/database.ts';
+import { EVIDENCE_TABLES, type Database, type Db, type RunStatus } from '../db/database.ts';
 import { appError, notFound } from '../errors.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import type { RuleRegistry } from '../rules/index.ts';
@@ -81,7 +81,7 @@ async function openObjectionCount(db: Db, runId: number): Promise<number> {
  * Makes the run's ratings the effective ones from `now`. The ratings they replace are not edited:
  * their validity ends where the new effects begin. All or nothing, in one transaction.
  */
-export async function publishRun(db: Db, runId: number, actor: string, now = new Date()): Promise<number> {
+export async function publishRun(db: Db, rules: RuleRegistry, runId: number, actor: string, now = new Date()): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const run = await lockRun(trx, runId);
     assertTransition(run, 'PUBLISHED');
@@ -92,6 +92,7 @@ export async function publishRun(db: Db, runId: number, actor: string, now = new
     }
     const open = await openObjectionCount(trx, runId);
     if (open > 0) throw appError('CONFLICT', `run ${runId} has ${open} open objection(s); decide them before publishing`, { field: 'runId', openObjections: open });
+    const rerated = await rerateWhereEvidenceChanged(trx, rules, run, now);
     // An enterprise that already had a rating of a later period in effect (a later annual rating, or
     // a dynamic adjustment after this period) keeps it: publishing an older period never replaces a
     // newer rating. Such ratings stay in the run, unpublished, and propose nothing.
@@ -109,9 +110,39 @@ export async function publishRun(db: Db, runId: number, actor: string, now = new
       select count(*) as n from ratings r where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)`.execute(trx);
     const keptNewer = Number(current.rows[0]!.n) - ratingIds.length;
     await recordRatingProposals(trx, { ratingIds }, actor, now);
-    await appendRunEvent(trx, runId, 'PUBLISHED', actor, { published: ratingIds.length, keptNewerRatings: keptNewer, effectiveFrom: now.toISOString() });
+    await appendRunEvent(trx, runId, 'PUBLISHED', actor, { published: ratingIds.length, keptNewerRatings: keptNewer, reratedAtPublication: rerated, effectiveFrom: now.toISOString() });
     return ratingIds.length;
   });
+}
+
+/**
+ * A draft rates evidence as recorded when the run started; a record it cites that was withdrawn or
+ * corrected since (a penalty annulled on review during publicity) must not take effect with it. Each
+ * such enterprise is re-rated inside the run on its evidence as it is now, superseding its rating, as
+ * an accepted objection does. Only records superseded after the run started are looked at, so a run
+ * with no such change reads a few index entries. Returns the enterprises re-rated.
+ */
+async function rerateWhereEvidenceChanged(trx: Transaction<Database>, rules: RuleRegistry, run: RunRow, now: Date): Promise<string[]> {
+  const changed = new Map<string, Set<string>>();
+  for (const [kind, table] of Object.entries(EVIDENCE_TABLES)) {
+    const rows = await sql<{ credit_code: string; supersedes_id: string }>`
+      select trim(t.credit_code) as credit_code, t.supersedes_id from ${sql.table(table)} t
+      where t.supersedes_id is not null and t.recorded_at > ${run.started_at}`.execute(trx);
+    for (const row of rows.rows) {
+      const refs = changed.get(row.credit_code) ?? new Set<string>();
+      changed.set(row.credit_code, refs.add(`${kind}:${row.supersedes_id}`));
+    }
+  }
+  if (changed.size === 0) return [];
+  const ratings = await currentRunRatings(trx, run.id, { limit: changed.size, after: null }, [...changed.keys()].sort());
+  const stale = ratings.filter((r) => (JSON.parse(r.result) as { evidence?: string[] }).evidence?.some((ref) => changed.get(r.credit_code)?.has(ref)));
+  if (stale.length === 0) return [];
+  const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
+  const codes = stale.map((r) => r.credit_code);
+  const sets = await loadEvidenceSets(trx, codes, { knownAt: now, standing: await evidenceStandingAt(trx, codes, now) });
+  const period = parsePeriod(run.period);
+  await insertRatings(trx, stale.map((r) => ({ ...rateEnterprise(ruleSet, sets.get(r.credit_code)!, period).row, runId: run.id, evidenceKnownAt: now, supersedesId: r.id })));
+  return codes;
 }
 
 export interface ObjectionFiling {

@@ -340,7 +340,7 @@ builder.mutationField('publishRatingRun', (t) =>
     args: { runId: t.arg.id({ required: true }) },
     resolve: async (_root, args, context) => {
       const runId = parseRunId(String(args.runId), 'runId');
-      await publishRun(context.db, runId, actorName(context.principal!), context.clock.now());
+      await publishRun(context.db, context.rules, runId, actorName(context.principal!), context.clock.now());
       return (await findRun(context.db, runId))!;
     },
   }),

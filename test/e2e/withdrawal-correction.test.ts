@@ -8,7 +8,10 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 let server: TestServer;
 const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject: 'officer-1' };
 const bank = { role: 'bank' as const, org: 'bank-1', subject: 'loans' };
+const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
 const CODE = withCheckCharacter('91220681MA5000051');
+const LISTED_BY_HAND = withCheckCharacter('91220681MA5000052');
+const ANNUAL = withCheckCharacter('91220681MA5000053');
 const DAY = 86_400_000;
 
 const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`;
@@ -18,10 +21,10 @@ const HISTORY = gql`query($c: String!) { enterprise(creditCode: $c) { blacklistH
 
 const today = () => server.clock.now().toISOString().slice(0, 10);
 
-async function recordViolation(sourceId: string, violationType: string, fineCny: number): Promise<string> {
+async function recordViolation(sourceId: string, violationType: string, fineCny: number, creditCode = CODE, decidedOn = today()): Promise<string> {
   const recorded = await server.client(officer).request<any>(RECORD, {
     input: {
-      creditCode: CODE, source: 'penalty-register', sourceId, decisionNumber: `临环罚〔2026〕${sourceId}号`, decidedOn: today(),
+      creditCode, source: 'penalty-register', sourceId, decisionNumber: `临环罚〔2026〕${sourceId}号`, decidedOn,
       violationType, legalBasis: '《中华人民共和国大气污染防治法》', fineCny, measures: ['CORRECTION_ORDER'],
     },
   });
@@ -30,9 +33,11 @@ async function recordViolation(sourceId: string, violationType: string, fineCny:
 
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: 'error' });
-  await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
-    input: { creditCode: CODE, name: '临江市南山纸业有限公司', region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
-  });
+  for (const [code, name] of [[CODE, '临江市南山纸业有限公司'], [LISTED_BY_HAND, '临江市北坡矿业有限公司'], [ANNUAL, '临江市东岸化工有限公司']] as const) {
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
+    });
+  }
 }, 60_000);
 
 afterAll(() => server?.stop());
@@ -69,5 +74,36 @@ describe('withdrawing a penalty the rating rests on', () => {
     expect(again.withdrawEvidence).toMatchObject({ created: false, withdrawalId: withdrawn.withdrawEvidence.withdrawalId });
     const corrections = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { ratings(first: 10) { edges { node { cause } } } } }`, { c: CODE });
     expect(corrections.enterprise.ratings.edges.filter((e: any) => e.node.cause === 'CORRECTION')).toHaveLength(1);
+  });
+
+  it('a listing that rests only on a withdrawn record is lifted though no rating cites it', async () => {
+    const noise = await recordViolation('W-3', 'NOISE', 3000, LISTED_BY_HAND);
+    await server.client(admin).request(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: LISTED_BY_HAND, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '屡次夜间施工噪声扰民', evidenceIds: [noise], minimumMonths: 12 },
+    });
+    expect((await server.client(bank).request<any>(CHECK, { c: LISTED_BY_HAND })).creditCheck.blacklisted).toBe(true);
+    const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input: { id: noise, reason: '处罚决定撤销', source: 'review', sourceId: 'RV-W-3' } });
+    expect(withdrawn.withdrawEvidence.correction).toBeNull();
+    expect((await server.client(bank).request<any>(CHECK, { c: LISTED_BY_HAND })).creditCheck.blacklisted).toBe(false);
+  });
+
+  it('an annual rating drafted before the withdrawal is re-rated without the record when it is published', async () => {
+    const lastYear = String(Number(today().slice(0, 4)) - 1);
+    const penalty = await recordViolation('W-4', 'FALSIFIED_MONITORING_DATA', 200000, ANNUAL, `${lastYear}-06-01`);
+    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
+      input: { ruleSetId: 'linjiang', version: '2025.1', period: lastYear, scope: { creditCodes: [ANNUAL] }, mode: 'DRAFT' },
+    });
+    const runId = started.startRatingRun.id as string;
+    await server.service.tracker.completion(Number(runId.replace('run:', '')));
+    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
+    // Annulled on review during publicity: the draft still rates it BLACK.
+    await server.client(officer).request<any>(WITHDRAW, { input: { id: penalty, reason: '行政复议撤销', source: 'review', sourceId: 'RV-W-4' } });
+    server.clock.advance(11 * DAY);
+    await server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
+    const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause period rating { evidence } } } }`, { c: ANNUAL });
+    expect(inForce.enterprise.rating).toMatchObject({ cause: 'PUBLICATION', period: lastYear });
+    expect(inForce.enterprise.rating.level).not.toBe('BLACK');
+    expect(inForce.enterprise.rating.rating.evidence).not.toContain(penalty);
+    expect((await server.client(bank).request<any>(CHECK, { c: ANNUAL })).creditCheck.blacklisted).toBe(false);
   });
 });
