@@ -7,7 +7,7 @@ import { builder } from '../graphql/builder.ts';
 import { blacklistStateOf, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import { dynamicServicesOf, putRatingIntoEffect, type DynamicServices } from './dynamic.ts';
-import { effectiveRatingsAt, effectTriggeredBy } from './effect-store.ts';
+import { effectTriggeredBy } from './effect-store.ts';
 import { parsePeriod } from './period.ts';
 import { rateEnterprise } from './runner.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
@@ -26,25 +26,30 @@ export const EVIDENCE_WITHDRAWN = 'EVIDENCE_WITHDRAWN';
 export async function correctForWithdrawal(services: DynamicServices, withdrawal: { creditCode: string; withdrawnRef: string; withdrawalRef: string }): Promise<boolean> {
   const { db, now, logger } = services;
   const code = withdrawal.creditCode;
-  const current = (await effectiveRatingsAt(db, [code], now)).get(code);
-  if (!current || !(JSON.parse(current.result) as { evidence?: string[] }).evidence?.includes(withdrawal.withdrawnRef)) {
-    // A listing outlives the rating that made it: it may rest on the record though no rating in force cites it.
-    await db.transaction().execute((trx) => liftListingWithoutEvidence(trx as Db, code, services));
-    return false;
-  }
-  const rules = services.rules.get(current.rule_set_id, current.rule_version);
-  if (!rules) {
-    logger.error({ code, ...withdrawal }, `correction skipped: rule version ${current.rule_set_id}/${current.rule_version} is not loaded`);
-    return false;
-  }
-  const period = parsePeriod(current.period);
-  const evidence = (await loadEvidenceSets(db, [code], { knownAt: now, standing: await evidenceStandingAt(db, [code], now) })).get(code)!;
-  const { row } = rateEnterprise(rules, evidence, period);
-  return putRatingIntoEffect(
-    services,
-    { rules, period, row, code, cause: 'CORRECTION', trigger: withdrawal.withdrawalRef, detail: { withdrawn: withdrawal.withdrawnRef, replaces: `rating:${current.id}` } },
-    (trx) => liftListingWithoutEvidence(trx, code, services),
-  );
+  let citedInForce = false;
+  const corrected = await putRatingIntoEffect(services, code, withdrawal.withdrawalRef, async (trx, current) => {
+    if (!current || !(JSON.parse(current.result) as { evidence?: string[] }).evidence?.includes(withdrawal.withdrawnRef)) return null;
+    citedInForce = true;
+    const rules = services.rules.get(current.rule_set_id, current.rule_version);
+    if (!rules) {
+      logger.error({ code, ...withdrawal }, `correction skipped: rule version ${current.rule_set_id}/${current.rule_version} is not loaded`);
+      return null;
+    }
+    const period = parsePeriod(current.period);
+    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: now, standing: await evidenceStandingAt(trx, [code], now) })).get(code)!;
+    const { row } = rateEnterprise(rules, evidence, period);
+    return {
+      rules,
+      period,
+      row,
+      cause: 'CORRECTION',
+      detail: { withdrawn: withdrawal.withdrawnRef, replaces: `rating:${current.id}` },
+      afterwards: (t) => liftListingWithoutEvidence(t, code, services),
+    };
+  });
+  // A listing outlives the rating that made it: it may rest on the record though no rating in force cites it.
+  if (!citedInForce) await db.transaction().execute((trx) => liftListingWithoutEvidence(trx as Db, code, services));
+  return corrected;
 }
 
 /** Removes the current listing when every record it rests on (its LISTED and EXTENDED events) is withdrawn. */

@@ -33,44 +33,63 @@ import { pinRuleVersion } from './rule-pins.ts';
  */
 export async function applyDynamicAdjustment(services: DynamicServices, violation: StoredViolation & { revoked?: unknown }): Promise<boolean> {
   if (violation.revoked) return false;
-  const { db, logger, now } = services;
+  const { logger, now } = services;
   const ref = evidenceRef('violation', Number(violation.id));
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
-  const current = (await effectiveRatingsAt(db, [code], now)).get(code);
-  const rules = ruleVersionFor(services, current, decidedOn);
-  if (!rules) {
-    logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
-    return false;
-  }
-  const period = parsePeriod(decidedOn.slice(0, 7));
-  const evidence = (await loadEvidenceSets(db, [code], { knownAt: now, standing: await evidenceStandingAt(db, [code], now) })).get(code)!;
-  const { rating, row } = rateEnterprise(rules, evidence, period);
-  const triggers = dynamicTriggers(rules, rating, ref);
-  if (triggers.length === 0) return false;
-  if (current && levelRank(row.level as Level) < levelRank(current.level as Level)) {
-    logger.info({ code, ref, level: row.level, inForce: current.level }, 'dynamic adjustment not made effective: it would raise the level in force');
-    return false;
-  }
-  return putRatingIntoEffect(services, { rules, period, row, code, cause: 'DYNAMIC_ADJUSTMENT', trigger: ref, detail: { triggers } });
+  return putRatingIntoEffect(services, code, ref, async (trx, current) => {
+    const rules = ruleVersionFor(services, current, decidedOn);
+    if (!rules) {
+      logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
+      return null;
+    }
+    const period = parsePeriod(decidedOn.slice(0, 7));
+    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: now, standing: await evidenceStandingAt(trx, [code], now) })).get(code)!;
+    const { rating, row } = rateEnterprise(rules, evidence, period);
+    const triggers = dynamicTriggers(rules, rating, ref);
+    if (triggers.length === 0) return null;
+    if (current && levelRank(row.level as Level) < levelRank(current.level as Level)) {
+      logger.info({ code, ref, level: row.level, inForce: current.level }, 'dynamic adjustment not made effective: it would raise the level in force');
+      return null;
+    }
+    return { rules, period, row, cause: 'DYNAMIC_ADJUSTMENT', detail: { triggers } };
+  });
+}
+
+/** A rating to put into effect: what `decide` returns to putRatingIntoEffect. */
+export interface EffectDecision {
+  rules: CompiledRuleSet;
+  period: RatingPeriod;
+  row: RatedRow;
+  cause: 'DYNAMIC_ADJUSTMENT' | 'CORRECTION';
+  detail: Record<string, unknown>;
+  /** Runs in the same transaction, after the effect and its register proposals. */
+  afterwards?: (trx: Db) => Promise<void>;
 }
 
 /**
  * Stores one enterprise's rating as a run of its own (mode DYNAMIC) and puts it into effect now,
- * with the register proposals it makes, in one transaction. Once per triggering record: false when
- * an effect already names it (the same record sent twice, even at once).
+ * with the register proposals it makes, in one transaction. The enterprise's effects are serialised
+ * (an advisory lock per enterprise): `decide` reads the rating in force and the evidence inside the
+ * lock, so two violations recorded at once cannot each be weighed against a level the other is about
+ * to replace. Once per triggering record: false when an effect already names it (the same record
+ * sent twice, even at once), or when `decide` returns null.
  */
 export async function putRatingIntoEffect(
   services: DynamicServices,
-  effect: { rules: CompiledRuleSet; period: RatingPeriod; row: RatedRow; code: string; cause: 'DYNAMIC_ADJUSTMENT' | 'CORRECTION'; trigger: string; detail: Record<string, unknown> },
-  afterwards?: (trx: Db) => Promise<void>,
+  code: string,
+  trigger: string,
+  decide: (trx: Db, current: EffectiveRating | undefined) => Promise<EffectDecision | null>,
 ): Promise<boolean> {
   const { db, now, actor } = services;
-  const { rules, period, row, code, cause, trigger } = effect;
-  await pinRuleVersion(db, rules, actor);
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:effect-trigger:${trigger}`}))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:effects:${code}`}))`.execute(trx);
     if (await effectTriggeredBy(trx as Db, trigger)) return false;
+    const current = (await effectiveRatingsAt(trx as Db, [code], now)).get(code);
+    const decision = await decide(trx as Db, current);
+    if (!decision) return false;
+    const { rules, period, row, cause } = decision;
+    await pinRuleVersion(trx as Db, rules, actor);
     const runId = await createRun(trx as Db, {
       ruleSetId: rules.id,
       ruleVersion: rules.version,
@@ -84,13 +103,13 @@ export async function putRatingIntoEffect(
     });
     await insertRatings(trx as Db, [{ ...row, runId, evidenceKnownAt: now }]);
     const stored = await trx.selectFrom('ratings').select('id').where('run_id', '=', runId).executeTakeFirstOrThrow();
-    await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger, ...effect.detail });
+    await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger, ...decision.detail });
     await trx
       .insertInto('rating_effects')
       .values({ credit_code: code, rating_id: stored.id, effective_from: now, cause, trigger_evidence: trigger, decided_by: actor })
       .execute();
     await recordRatingProposals(trx as Db, { ratingIds: [Number(stored.id)] }, actor, now);
-    await afterwards?.(trx as Db);
+    await decision.afterwards?.(trx as Db);
     await appendRunEvent(trx as Db, runId, 'PUBLISHED', actor, { published: 1, effectiveFrom: now.toISOString(), cause });
     return true;
   });

@@ -1,4 +1,5 @@
 import { gql } from 'graphql-request';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -24,6 +25,36 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => server?.stop());
+
+describe.skipIf(!process.env.DATABASE_URL)('dynamic adjustments recorded at the same moment (PostgreSQL)', () => {
+  it('are weighed one after the other, each against the level the other left: the veto’s level stays in force', async () => {
+    const code = withCheckCharacter('91220681MA5000071');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市并发测试有限公司', region: '大湖街道', industry: 'C30' },
+    });
+    // Another session holds the enterprise's effect lock, as a concurrent adjustment would.
+    const holder = new pg.Client({ connectionString: server.database.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock(hashtext($1))', [`envcredit:effects:${code}`]);
+      const base = { creditCode: code, source: 'penalty-register', decidedOn: today(), legalBasis: '《环境影响评价法》', fineCny: 20000 };
+      let settled = 0;
+      const both = Promise.all([
+        server.client(officer).request(RECORD, { input: { ...base, sourceId: 'EIA-71', decisionNumber: '临环罚〔2026〕711号', violationType: 'EIA_NOT_APPROVED' } }),
+        server.client(officer).request(RECORD, { input: { ...base, sourceId: 'INC-71', decisionNumber: '临环罚〔2026〕712号', violationType: 'ENVIRONMENTAL_INCIDENT', incidentSeverity: 'GENERAL' } }),
+      ].map((p) => p.finally(() => (settled += 1))));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(0); // both wait: neither reads the level in force before the other is done
+      await holder.query('commit');
+      await both;
+    } finally {
+      await holder.end();
+    }
+    const inForce = await server.client(officer).request<any>(IN_FORCE, { c: code });
+    expect(inForce.enterprise.rating.level).toBe('RED');
+  });
+});
 
 describe('dynamic adjustment', () => {
   let veto: string;
