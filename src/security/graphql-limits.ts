@@ -15,13 +15,18 @@ import {
   type ArgumentNode,
   type DocumentNode,
   type GraphQLError,
+  type GraphQLSchema,
   type OperationDefinitionNode,
+  TypeInfo,
   type ValidationRule,
+  type ValueNode,
+  visitWithTypeInfo,
 } from 'graphql';
 import { createGraphQLError, processRegularResult, type FetchAPI, type Plugin, type YogaServerOptions } from 'graphql-yoga';
 import type { Config, Limits } from '../config.ts';
 import { appError } from '../errors.ts';
 import { inputErrorDetails } from './input-errors.ts';
+import { DEFAULT_PAGE_SIZE } from '../graphql/pagination.ts';
 
 /**
  * Codes the security layer adds to the ones in src/errors.ts. Every answer the GraphQL endpoint
@@ -125,54 +130,78 @@ function armorPlugins(limits: Limits): Plugin[] {
   ] as Plugin[];
 }
 
-/** Per parsed document (yoga's parser cache shares them): whether a `first` or `last` is passed as a variable. */
-const pageSizeByVariable = new WeakMap<DocumentNode, boolean>();
+/**
+ * Per parsed document (yoga's parser cache shares them): whether the armor rule's estimate can be
+ * short, because a page size is a variable or a connection is asked for without `first` (its default
+ * page is DEFAULT_PAGE_SIZE, which the rule counts as 1).
+ */
+const pageSizeUnwritten = new WeakMap<DocumentNode, boolean>();
 
-function hasPageSizeVariable(document: DocumentNode): boolean {
-  let found = pageSizeByVariable.get(document);
+function hasUnwrittenPageSize(schema: GraphQLSchema, document: DocumentNode): boolean {
+  let found = pageSizeUnwritten.get(document);
   if (found === undefined) {
     found = false;
-    visit(document, {
-      Argument(node) {
-        if (isPageSizeArgument(node) && node.value.kind === Kind.VARIABLE) found = true;
-      },
-    });
-    pageSizeByVariable.set(document, found);
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          if (takesFirst(typeInfo) && !node.arguments?.some(isPageSizeArgument)) found = true;
+        },
+        Argument(node) {
+          if (isPageSizeArgument(node) && node.value.kind === Kind.VARIABLE) found = true;
+        },
+      }),
+    );
+    pageSizeUnwritten.set(document, found);
   }
   return found;
 }
 
 const isPageSizeArgument = (node: ArgumentNode) => node.name.value === 'first' || node.name.value === 'last';
+const takesFirst = (typeInfo: TypeInfo) => typeInfo.getFieldDef()?.args.some((a) => a.name === 'first') ?? false;
 
 /**
  * The executed operation (with the document's fragments) with each `first`/`last` variable written
  * in as the integer it holds, at most `maxPageSize`: every connection refuses a larger page before
  * reading anything (src/graphql/pagination.ts), so that is the most it can cost, and the client gets
- * the page-size error that names `first` rather than a cost refusal. A variable left null or unset
- * stays, and counts as a missing `first`.
+ * the page-size error that names `first` rather than a cost refusal. A connection asked for without
+ * `first`, or with a variable left null or unset, gets DEFAULT_PAGE_SIZE written in: the page it reads.
  */
-function withPageSizesWritten(document: DocumentNode, operation: OperationDefinitionNode, values: Record<string, unknown>, maxPageSize: number): DocumentNode {
+function withPageSizesWritten(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, values: Record<string, unknown>, maxPageSize: number): DocumentNode {
   const only: DocumentNode = { ...document, definitions: document.definitions.filter((d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION) };
-  return visit(only, {
-    Argument(node) {
-      if (!isPageSizeArgument(node) || node.value.kind !== Kind.VARIABLE) return undefined;
-      const value = values[node.value.name.value];
-      return Number.isSafeInteger(value) ? { ...node, value: { kind: Kind.INT, value: String(Math.min(value as number, maxPageSize)) } } : undefined;
-    },
-  });
+  const written = (value: number): ValueNode => ({ kind: Kind.INT, value: String(Math.min(value, maxPageSize)) });
+  const typeInfo = new TypeInfo(schema);
+  return visit(
+    only,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        // A connection asked for without `first` reads its default page.
+        if (!takesFirst(typeInfo) || node.arguments?.some(isPageSizeArgument)) return undefined;
+        const first: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: written(DEFAULT_PAGE_SIZE) };
+        return { ...node, arguments: [...(node.arguments ?? []), first] };
+      },
+      Argument(node) {
+        if (!isPageSizeArgument(node) || node.value.kind !== Kind.VARIABLE) return undefined;
+        const value = values[node.value.name.value];
+        return { ...node, value: written(Number.isSafeInteger(value) ? (value as number) : DEFAULT_PAGE_SIZE) };
+      },
+    }),
+  );
 }
 
 /**
  * graphql-armor's cost estimate (a validation rule, so before variables are known) multiplies by
  * `first` only when it is written in the document: `first: $f` counts as 1, and thirty aliases of
- * nested connections with $f = 100 would pass and drain the database pool. Once the variables are
- * known, a document passing `first` or `last` as a variable is estimated again by the same rule with
- * the values written in, and refused exactly as the literal would have been.
+ * nested connections with $f = 100 would pass and drain the database pool; a connection without
+ * `first` also counts as 1 though it reads a default page of 20. Once the variables are known, such a
+ * document is estimated again by the same rule with the page sizes written in, and refused exactly
+ * as the literal would have been.
  */
 function costWithVariables(maxCost: number, maxPageSize: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      if (!hasPageSizeVariable(args.document)) return;
+      if (!hasUnwrittenPageSize(args.schema, args.document)) return;
       const operation = getOperationAST(args.document, args.operationName ?? undefined);
       if (!operation) return;
       // Coerced as execution will (defaults applied); variables that do not fit fail there instead.
@@ -185,7 +214,7 @@ function costWithVariables(maxCost: number, maxPageSize: number): Plugin {
         propagateOnRejection: false,
         onReject: [rejectAs('cost', maxCost), (_context, error) => void (refusal ??= error)],
       });
-      validate(args.schema, withPageSizesWritten(args.document, operation, variables.coerced, maxPageSize), [rule as unknown as ValidationRule]);
+      validate(args.schema, withPageSizesWritten(args.schema, args.document, operation, variables.coerced, maxPageSize), [rule as unknown as ValidationRule]);
       if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
   };

@@ -85,6 +85,12 @@ describe('query limits', () => {
       expect(firstError(answer)!.extensions).toEqual(firstError(literal)!.extensions);
       expect(firstError(answer)!.message).toBe(firstError(literal)!.message);
     }
+    // Left out, `first` is the default page of 20: the same query with `first: 20` written in is refused, so is this.
+    const withDefault = await post(server, { query: `{ ${connections('20')} }` }, headers);
+    const omitted = await post(server, { query: `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: enterprises { edges { node { violations { edges { node { id } } } } } }`).join(' ')} }` }, headers);
+    expect(firstError(withDefault)!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
+    expect(firstError(omitted)!.extensions).toEqual(firstError(withDefault)!.extensions);
+    expect(omitted.body.data).toBeUndefined();
     // Small pages of the same shape stay within the limit, written in or not.
     const small = await post(server, { query: `query($f: Int) { ${connections('$f')} }`, variables: { f: 2 } }, headers);
     expect(small.body.errors).toBeUndefined();
