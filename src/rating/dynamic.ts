@@ -10,7 +10,7 @@ import { builder } from '../graphql/builder.ts';
 import type { CompiledRuleSet, Level, Rating, RuleRegistry } from '../rules/index.ts';
 import type { Logger } from '../logger.ts';
 import type { StoredViolation } from '../import/importer.ts';
-import { levelRank } from '../rules/engine.ts';
+import { evaluate, levelRank } from '../rules/engine.ts';
 import { effectiveRatingsAt, effectTriggeredBy, type EffectiveRating } from './effect-store.ts';
 import { parsePeriod, type RatingPeriod } from './period.ts';
 import type { RatedRow } from './evaluation-pool.ts';
@@ -144,10 +144,53 @@ export function dynamicServicesOf(context: Context): DynamicServices {
  * Returns how many took effect.
  */
 export async function adjustForStoredViolations(services: DynamicServices, violations: readonly StoredViolation[]): Promise<number> {
-  const ordered = [...violations].sort((a, b) => (a.decided_on < b.decided_on ? -1 : a.decided_on > b.decided_on ? 1 : a.id - b.id));
+  const candidates = await screenForTriggers(services, violations);
+  const ordered = candidates.sort((a, b) => (a.decided_on < b.decided_on ? -1 : a.decided_on > b.decided_on ? 1 : a.id - b.id));
   let adjusted = 0;
   for (const violation of ordered) if (await applyDynamicAdjustment(services, violation)) adjusted += 1;
   return adjusted;
+}
+
+/** Enterprises whose evidence is read at once when screening an import's violations. */
+const SCREEN_BATCH = 500;
+
+/**
+ * The violations that hit a veto or move a dynamic indicator, found in bulk: the evidence of up to
+ * SCREEN_BATCH enterprises is read in one go, as a run reads it, and each violation evaluated in
+ * memory. Most of an import's violations trigger nothing and cost no query of their own; the ones
+ * kept are weighed again under their enterprise's lock when applied (applyDynamicAdjustment).
+ */
+async function screenForTriggers(services: DynamicServices, violations: readonly StoredViolation[]): Promise<StoredViolation[]> {
+  const { db, now } = services;
+  const byCode = new Map<string, StoredViolation[]>();
+  for (const v of violations) {
+    const code = v.credit_code.trim();
+    byCode.set(code, [...(byCode.get(code) ?? []), v]);
+  }
+  const codes = [...byCode.keys()].sort();
+  const kept: StoredViolation[] = [];
+  let noRules = 0;
+  for (let i = 0; i < codes.length; i += SCREEN_BATCH) {
+    const batch = codes.slice(i, i + SCREEN_BATCH);
+    const [inForce, sets] = await Promise.all([
+      effectiveRatingsAt(db, batch, now),
+      evidenceStandingAt(db, batch, now).then((standing) => loadEvidenceSets(db, batch, { knownAt: now, standing })),
+    ]);
+    for (const code of batch) {
+      for (const violation of byCode.get(code)!) {
+        const rules = ruleVersionFor(services, inForce.get(code), violation.decided_on);
+        if (!rules) {
+          noRules += 1;
+          continue;
+        }
+        const period = parsePeriod(violation.decided_on.slice(0, 7));
+        const rating = evaluate(rules, sets.get(code)!, { period: { start: period.start, end: period.end }, asOf: period.end });
+        if (dynamicTriggers(rules, rating, evidenceRef('violation', violation.id)).length > 0) kept.push(violation);
+      }
+    }
+  }
+  if (noRules > 0) services.logger.warn({ violations: noRules }, 'dynamic adjustment skipped: no rule version in force on the decision date');
+  return kept;
 }
 
 /** What makes this record act at once: a veto it hits, or an indicator marked `dynamic` it moves. */
