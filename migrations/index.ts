@@ -9,6 +9,7 @@ import * as m0007 from './0007_evidence_supersession_index.ts';
 import * as m0008 from './0008_enterprise_current_by_enterprise.ts';
 import * as m0009 from './0009_evidence_time_and_supersession.ts';
 import * as m0010 from './0010_rating_corrections.ts';
+import * as m0011 from './0011_recent_corrections_index.ts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_enterprise_current_by_enterprise': m0008,
   '0009_evidence_time_and_supersession': m0009,
   '0010_rating_corrections': m0010,
+  '0011_recent_corrections_index': m0011,
 };

@@ -17,8 +17,8 @@ export const EVIDENCE_WITHDRAWN = 'EVIDENCE_WITHDRAWN';
 
 /**
  * Correction: a record withdrawn (a penalty annulled on administrative review) stops counting at
- * once, not at the next annual rating. When the rating in force cites it, the enterprise is rated
- * again for the same period under the same rule version, on its evidence as it is now, and that
+ * once, not at the next annual rating. The enterprise is rated again for the period of its rating in
+ * force under the same rule version, on its evidence as it is now, and when the result differs that
  * rating takes effect (cause CORRECTION), whichever way it moves. A blacklisting that rested only
  * on withdrawn records is lifted in the same transaction (cause EVIDENCE_WITHDRAWN). Returns whether
  * a correction took effect.
@@ -26,10 +26,8 @@ export const EVIDENCE_WITHDRAWN = 'EVIDENCE_WITHDRAWN';
 export async function correctForWithdrawal(services: DynamicServices, withdrawal: { creditCode: string; withdrawnRef: string; withdrawalRef: string }): Promise<boolean> {
   const { db, now, logger } = services;
   const code = withdrawal.creditCode;
-  let citedInForce = false;
   const corrected = await putRatingIntoEffect(services, code, withdrawal.withdrawalRef, async (trx, current) => {
-    if (!current || !(JSON.parse(current.result) as { evidence?: string[] }).evidence?.includes(withdrawal.withdrawnRef)) return null;
-    citedInForce = true;
+    if (!current) return null;
     const rules = services.rules.get(current.rule_set_id, current.rule_version);
     if (!rules) {
       logger.error({ code, ...withdrawal }, `correction skipped: rule version ${current.rule_set_id}/${current.rule_version} is not loaded`);
@@ -38,6 +36,10 @@ export async function correctForWithdrawal(services: DynamicServices, withdrawal
     const period = parsePeriod(current.period);
     const evidence = (await loadEvidenceSets(trx, [code], { knownAt: now, standing: await evidenceStandingAt(trx, [code], now) })).get(code)!;
     const { row } = rateEnterprise(rules, evidence, period);
+    // The rating in force may use the record without listing it (a veto on the count of penalties,
+    // the leader's clean record): it is rated again whenever one of its records goes, and corrected
+    // when the result differs.
+    if (row.resultHash === current.result_hash) return null;
     return {
       rules,
       period,
@@ -47,8 +49,8 @@ export async function correctForWithdrawal(services: DynamicServices, withdrawal
       afterwards: (t) => liftListingWithoutEvidence(t, code, services),
     };
   });
-  // A listing outlives the rating that made it: it may rest on the record though no rating in force cites it.
-  if (!citedInForce) await db.transaction().execute((trx) => liftListingWithoutEvidence(trx as Db, code, services));
+  // A listing outlives the rating that made it: it may rest on the record though no rating in force uses it.
+  if (!corrected) await db.transaction().execute((trx) => liftListingWithoutEvidence(trx as Db, code, services));
   return corrected;
 }
 

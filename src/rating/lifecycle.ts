@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { EVIDENCE_TABLES, type Database, type Db, type RunStatus } from '../db/database.ts';
+import { lockEvidenceTablesForBulkWrite } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import type { RuleRegistry } from '../rules/index.ts';
@@ -92,6 +93,9 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
     }
     const open = await openObjectionCount(trx, runId);
     if (open > 0) throw appError('CONFLICT', `run ${runId} has ${open} open objection(s); decide them before publishing`, { field: 'runId', openObjections: open });
+    // Evidence writes wait until the publication commits: a withdrawal during it is then either seen
+    // by the re-rate below or, once committed after it, corrects the published rating (its hook).
+    await lockEvidenceTablesForBulkWrite(trx);
     const rerated = await rerateWhereEvidenceChanged(trx, rules, run, now);
     // An enterprise that already had a rating of a later period in effect (a later annual rating, or
     // a dynamic adjustment after this period) keeps it: publishing an older period never replaces a
@@ -116,33 +120,35 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
 }
 
 /**
- * A draft rates evidence as recorded when the run started; a record it cites that was withdrawn or
- * corrected since (a penalty annulled on review during publicity) must not take effect with it. Each
- * such enterprise is re-rated inside the run on its evidence as it is now, superseding its rating, as
- * an accepted objection does. Only records superseded after the run started are looked at, so a run
- * with no such change reads a few index entries. Returns the enterprises re-rated.
+ * A draft rates evidence as recorded when the run started; a record withdrawn or corrected since (a
+ * penalty annulled on review during publicity) must not take effect through it. Each enterprise of
+ * the run with such a record is rated again inside the run on its evidence as it is now, and where
+ * the result differs its rating is superseded, as an accepted objection does. Every such enterprise,
+ * not only those whose rating lists the record: a rating also uses records it does not list (a veto on
+ * the count of penalties, the leader's clean record). Only records superseded after the run started
+ * are read (a partial index on their recorded_at, migration 0011). Returns the enterprises re-rated.
  */
 async function rerateWhereEvidenceChanged(trx: Transaction<Database>, rules: RuleRegistry, run: RunRow, now: Date): Promise<string[]> {
-  const changed = new Map<string, Set<string>>();
-  for (const [kind, table] of Object.entries(EVIDENCE_TABLES)) {
-    const rows = await sql<{ credit_code: string; supersedes_id: string }>`
-      select trim(t.credit_code) as credit_code, t.supersedes_id from ${sql.table(table)} t
+  const changed = new Set<string>();
+  for (const table of Object.values(EVIDENCE_TABLES)) {
+    const rows = await sql<{ credit_code: string }>`
+      select distinct trim(t.credit_code) as credit_code from ${sql.table(table)} t
       where t.supersedes_id is not null and t.recorded_at > ${run.started_at}`.execute(trx);
-    for (const row of rows.rows) {
-      const refs = changed.get(row.credit_code) ?? new Set<string>();
-      changed.set(row.credit_code, refs.add(`${kind}:${row.supersedes_id}`));
-    }
+    for (const row of rows.rows) changed.add(row.credit_code);
   }
   if (changed.size === 0) return [];
-  const ratings = await currentRunRatings(trx, run.id, { limit: changed.size, after: null }, [...changed.keys()].sort());
-  const stale = ratings.filter((r) => (JSON.parse(r.result) as { evidence?: string[] }).evidence?.some((ref) => changed.get(r.credit_code)?.has(ref)));
-  if (stale.length === 0) return [];
+  const ratings = await currentRunRatings(trx, run.id, { limit: changed.size, after: null }, [...changed].sort());
+  if (ratings.length === 0) return [];
   const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
-  const codes = stale.map((r) => r.credit_code);
+  const codes = ratings.map((r) => r.credit_code);
   const sets = await loadEvidenceSets(trx, codes, { knownAt: now, standing: await evidenceStandingAt(trx, codes, now) });
   const period = parsePeriod(run.period);
-  await insertRatings(trx, stale.map((r) => ({ ...rateEnterprise(ruleSet, sets.get(r.credit_code)!, period).row, runId: run.id, evidenceKnownAt: now, supersedesId: r.id })));
-  return codes;
+  const rerated = ratings
+    .map((r) => ({ stored: r, row: rateEnterprise(ruleSet, sets.get(r.credit_code)!, period).row }))
+    .filter(({ stored, row }) => row.resultHash !== stored.result_hash);
+  if (rerated.length === 0) return [];
+  await insertRatings(trx, rerated.map(({ stored, row }) => ({ ...row, runId: run.id, evidenceKnownAt: now, supersedesId: stored.id })));
+  return rerated.map(({ stored }) => stored.credit_code);
 }
 
 export interface ObjectionFiling {

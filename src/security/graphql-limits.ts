@@ -149,7 +149,7 @@ function hasUnwrittenPageSize(schema: GraphQLSchema, document: DocumentNode): bo
           if (takesFirst(typeInfo) && !node.arguments?.some(isPageSizeArgument)) found = true;
         },
         Argument(node) {
-          if (isPageSizeArgument(node) && node.value.kind === Kind.VARIABLE) found = true;
+          if (isPageSizeArgument(node) && isUnwritten(node)) found = true;
         },
       }),
     );
@@ -159,6 +159,8 @@ function hasUnwrittenPageSize(schema: GraphQLSchema, document: DocumentNode): bo
 }
 
 const isPageSizeArgument = (node: ArgumentNode) => node.name.value === 'first' || node.name.value === 'last';
+/** A page size the armor rule cannot read: a variable, or a literal null (the default page). */
+const isUnwritten = (node: ArgumentNode) => node.value.kind === Kind.VARIABLE || node.value.kind === Kind.NULL;
 const takesFirst = (typeInfo: TypeInfo) => typeInfo.getFieldDef()?.args.some((a) => a.name === 'first') ?? false;
 
 /**
@@ -182,8 +184,8 @@ function withPageSizesWritten(schema: GraphQLSchema, document: DocumentNode, ope
         return { ...node, arguments: [...(node.arguments ?? []), first] };
       },
       Argument(node) {
-        if (!isPageSizeArgument(node) || node.value.kind !== Kind.VARIABLE) return undefined;
-        const value = values[node.value.name.value];
+        if (!isPageSizeArgument(node) || !isUnwritten(node)) return undefined;
+        const value = node.value.kind === Kind.VARIABLE ? values[node.value.name.value] : null;
         return { ...node, value: written(Number.isSafeInteger(value) ? (value as number) : DEFAULT_PAGE_SIZE) };
       },
     }),

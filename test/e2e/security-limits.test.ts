@@ -91,6 +91,8 @@ describe('query limits', () => {
     expect(firstError(withDefault)!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
     expect(firstError(omitted)!.extensions).toEqual(firstError(withDefault)!.extensions);
     expect(omitted.body.data).toBeUndefined();
+    const nulls = await post(server, { query: `{ ${connections('null')} }` }, headers);
+    expect(firstError(nulls)!.extensions).toEqual(firstError(withDefault)!.extensions);
     // Small pages of the same shape stay within the limit, written in or not.
     const small = await post(server, { query: `query($f: Int) { ${connections('$f')} }`, variables: { f: 2 } }, headers);
     expect(small.body.errors).toBeUndefined();

@@ -1,4 +1,5 @@
 import { gql } from 'graphql-request';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -12,6 +13,7 @@ const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'ad
 const CODE = withCheckCharacter('91220681MA5000051');
 const LISTED_BY_HAND = withCheckCharacter('91220681MA5000052');
 const ANNUAL = withCheckCharacter('91220681MA5000053');
+const RACED = withCheckCharacter('91220681MA5000054');
 const DAY = 86_400_000;
 
 const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`;
@@ -33,7 +35,7 @@ async function recordViolation(sourceId: string, violationType: string, fineCny:
 
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: 'error' });
-  for (const [code, name] of [[CODE, '临江市南山纸业有限公司'], [LISTED_BY_HAND, '临江市北坡矿业有限公司'], [ANNUAL, '临江市东岸化工有限公司']] as const) {
+  for (const [code, name] of [[CODE, '临江市南山纸业有限公司'], [LISTED_BY_HAND, '临江市北坡矿业有限公司'], [ANNUAL, '临江市东岸化工有限公司'], [RACED, '临江市西岸化工有限公司']] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
     });
@@ -106,4 +108,36 @@ describe('withdrawing a penalty the rating rests on', () => {
     expect(inForce.enterprise.rating.rating.evidence).not.toContain(penalty);
     expect((await server.client(bank).request<any>(CHECK, { c: ANNUAL })).creditCheck.blacklisted).toBe(false);
   });
+
+  it.skipIf(!process.env.DATABASE_URL)('a withdrawal sent while the publication is being written waits for it, then corrects the published rating', async () => {
+    const lastYear = String(Number(today().slice(0, 4)) - 1);
+    // A large fine, no veto: nothing re-rates at once, the annual rating is the one that counts it.
+    const penalty = await recordViolation('W-5', 'EXCEEDING_STANDARDS', 300000, RACED, `${lastYear}-07-01`);
+    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
+      input: { ruleSetId: 'linjiang', version: '2025.1', period: lastYear, scope: { creditCodes: [RACED] }, mode: 'DRAFT' },
+    });
+    const runId = Number((started.startRatingRun.id as string).replace('run:', ''));
+    await server.service.tracker.completion(runId);
+    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: `run:${runId}` });
+    server.clock.advance(11 * DAY);
+    // The schema owner locks the run's rating row, so the publication stops when it puts it into effect.
+    const holder = new pg.Client({ connectionString: server.database.url!.replace(/\/\/[^@/]*@/, '//postgres@') });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from ratings where run_id = $1 for update', [runId]);
+      const publishing = server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: `run:${runId}` });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const withdrawing = server.client(officer).request<any>(WITHDRAW, { input: { id: penalty, reason: '行政复议撤销', source: 'review', sourceId: 'RV-W-5' } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await holder.query('commit');
+      await publishing;
+      expect((await withdrawing).withdrawEvidence.correction).toMatchObject({ cause: 'CORRECTION', period: lastYear });
+    } finally {
+      await holder.end();
+    }
+    const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { cause rating { evidence } } } }`, { c: RACED });
+    expect(inForce.enterprise.rating.cause).toBe('CORRECTION');
+    expect(inForce.enterprise.rating.rating.evidence).not.toContain(penalty);
+});
 });
