@@ -14,6 +14,7 @@ const CODE = withCheckCharacter('91220681MA5000051');
 const LISTED_BY_HAND = withCheckCharacter('91220681MA5000052');
 const ANNUAL = withCheckCharacter('91220681MA5000053');
 const RACED = withCheckCharacter('91220681MA5000054');
+const COUNTED = withCheckCharacter('91220681MA5000055');
 const DAY = 86_400_000;
 
 const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`;
@@ -35,7 +36,7 @@ async function recordViolation(sourceId: string, violationType: string, fineCny:
 
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: 'error' });
-  for (const [code, name] of [[CODE, '临江市南山纸业有限公司'], [LISTED_BY_HAND, '临江市北坡矿业有限公司'], [ANNUAL, '临江市东岸化工有限公司'], [RACED, '临江市西岸化工有限公司']] as const) {
+  for (const [code, name] of [[CODE, '临江市南山纸业有限公司'], [LISTED_BY_HAND, '临江市北坡矿业有限公司'], [ANNUAL, '临江市东岸化工有限公司'], [RACED, '临江市西岸化工有限公司'], [COUNTED, '临江市中岸化工有限公司']] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
     });
@@ -87,6 +88,36 @@ describe('withdrawing a penalty the rating rests on', () => {
     const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input: { id: noise, reason: '处罚决定撤销', source: 'review', sourceId: 'RV-W-3' } });
     expect(withdrawn.withdrawEvidence.correction).toBeNull();
     expect((await server.client(bank).request<any>(CHECK, { c: LISTED_BY_HAND })).creditCheck.blacklisted).toBe(false);
+  });
+
+  it('a record the rating uses without listing it (a veto on the number of penalties) is corrected too', async () => {
+    // The Jiangsu point system: three penalties within twelve months cap the level at YELLOW, though a
+    // warning's points expire after six months, so the oldest warning is counted but not listed.
+    const now = server.clock.now();
+    const periodEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
+    const daysBefore = (days: number) => new Date(periodEnd.getTime() - days * DAY).toISOString().slice(0, 10);
+    const record = async (sourceId: string, decidedOn: string) =>
+      (await server.client(officer).request<any>(RECORD, {
+        input: { creditCode: COUNTED, source: 'penalty-register', sourceId, decisionNumber: `苏环罚${sourceId}`, decidedOn, violationType: 'OTHER', legalBasis: '《环境保护法》', measures: ['WARNING'] },
+      })).recordViolation.record.id as string;
+    const oldest = await record('J-1', daysBefore(320));
+    await record('J-2', daysBefore(60));
+    await record('J-3', daysBefore(30));
+    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
+      input: { ruleSetId: 'jiangsu-points', version: '2020.1', period: periodEnd.toISOString().slice(0, 7), scope: { creditCodes: [COUNTED] }, mode: 'DRAFT' },
+    });
+    const runId = started.startRatingRun.id as string;
+    await server.service.tracker.completion(Number(runId.replace('run:', '')));
+    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
+    server.clock.advance(11 * DAY);
+    await server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
+    const IN_FORCE = gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause rating { evidence vetoes { id } } } } }`;
+    const before = (await server.client(officer).request<any>(IN_FORCE, { c: COUNTED })).enterprise.rating;
+    expect(before).toMatchObject({ level: 'YELLOW', cause: 'PUBLICATION', rating: { vetoes: [{ id: 'VETO_THREE_PENALTIES_IN_YEAR' }] } });
+    expect(before.rating.evidence).not.toContain(oldest);
+
+    const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input: { id: oldest, reason: '警告决定撤销', source: 'review', sourceId: 'RV-J-1' } });
+    expect(withdrawn.withdrawEvidence.correction).toMatchObject({ cause: 'CORRECTION', level: 'BLUE' });
   });
 
   it('an annual rating drafted before the withdrawal is re-rated without the record when it is published', async () => {
