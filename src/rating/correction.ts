@@ -105,7 +105,7 @@ builder.objectField(WithdrawEvidencePayload, 'correction', (t) =>
   t.field({
     type: EffectiveRatingRef,
     nullable: true,
-    description: 'Set when the rating in force rested on the withdrawn record: the enterprise re-rated for the same period without it, in effect now.',
+    description: 'Set when withdrawing the record changed the rating in force: the enterprise re-rated for the same period without it, in effect now.',
     resolve: async (payload, _args, context) => (await effectTriggeredBy(context.db, payload.id)) ?? null,
   }),
 );
