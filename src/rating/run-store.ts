@@ -125,6 +125,8 @@ export async function runHistory(db: Db, runId: number) {
 export interface ExistedDuring {
   start: string;
   end: string;
+  /** A run's start: only enterprises registered with the service by then (a replay reads no facts of later ones). */
+  registeredBy?: Date;
 }
 
 /**
@@ -140,6 +142,18 @@ function scopeQuery(db: Db, scope: RunScope, during: ExistedDuring | undefined) 
     query = query
       .where((eb) => eb.or([eb('closed_on', 'is', null), eb('closed_on', '>=', during.start)]))
       .where((eb) => eb.or([eb('registered_on', 'is', null), eb('registered_on', '<=', during.end)]));
+  }
+  const registeredBy = during?.registeredBy;
+  if (registeredBy) {
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('enterprise_revisions as first')
+          .select('first.revision')
+          .whereRef('first.credit_code', '=', 'enterprise_current.credit_code')
+          .where('first.revision', '=', 1)
+          .where('first.recorded_at', '<=', registeredBy),
+      ),
+    );
   }
   return query;
 }

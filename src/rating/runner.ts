@@ -202,7 +202,7 @@ async function executeRun(
   const levels: Record<string, number> = {};
   const timings = { evaluateMs: 0, waitLoadMs: 0, waitInsertMs: 0 };
   const evaluator = services.tracker.evaluator;
-  const batches = scopeBatches(services.db, request.scope, RUN_BATCH_SIZE, BATCHES_PER_CODE_PAGE, request.period);
+  const batches = scopeBatches(services.db, request.scope, RUN_BATCH_SIZE, BATCHES_PER_CODE_PAGE, { ...request.period, registeredBy: knownAt });
   // Evidence as recorded when the run started: records added meanwhile wait for the next run.
   const loadBatch = async () => {
     const { value: codes = [] } = await batches.next();

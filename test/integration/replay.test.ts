@@ -6,7 +6,8 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCity } from '../../src/demo/seed.ts';
-import { reviseEnterprise, findEnterprise } from '../../src/evidence/enterprise-store.ts';
+import { findEnterprise, registerEnterprise, reviseEnterprise } from '../../src/evidence/enterprise-store.ts';
+import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { createLogger } from '../../src/logger.ts';
 import { verifyRun } from '../../src/rating/analysis.ts';
 import { parsePeriod } from '../../src/rating/period.ts';
@@ -107,6 +108,32 @@ describe('replaying a run', () => {
       expect((await findRun(database.db, runId))!.status).toBe('DRAFTED');
     } finally {
       await Promise.all([importer.end(), writer.end()]);
+    }
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('rates only enterprises registered by its start, not one registered while it waits', async () => {
+    const importer = new pg.Client({ connectionString: database.url });
+    await importer.connect();
+    const latecomer = withCheckCharacter('91220681MA7000001');
+    try {
+      // The run waits for an import of violations; meanwhile an enterprise is registered.
+      await importer.query('begin');
+      await importer.query(`select pg_advisory_xact_lock(hashtext('envcredit:writes:violations'))`);
+      const run = rateAll('linjiang', '2025.1', '2025');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await registerEnterprise(
+        database.db,
+        latecomer,
+        { name: '临江市迟到化工有限公司', region: '大湖街道', industry: 'C26', legalRepresentative: null, keyDischargeUnit: false, permitNumber: null, registeredOn: '2020-01-01', closedOn: null },
+        { source: 'test', sourceId: 'latecomer', recordedBy: 'test' },
+      );
+      await importer.query('commit');
+      const runId = await run;
+      const rated = await sql<{ n: string }>`select count(*) as n from ratings where run_id = ${runId} and credit_code = ${latecomer}`.execute(database.db);
+      expect(Number(rated.rows[0]!.n)).toBe(0);
+      expect((await verifyRun(database.db, rules, (await findRun(database.db, runId))!)).differences).toEqual([]);
+    } finally {
+      await importer.end();
     }
   });
 
