@@ -2,6 +2,7 @@ import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { addMonths } from '../../src/rules/dates.ts';
+import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 // How long a listing lasts: one offence lists once (a later rating that still contains it neither
@@ -57,14 +58,8 @@ describe('blacklist terms', () => {
     // Into the next year, so that the year of the offence has ended and can be rated.
     const year = Number(today().slice(0, 4));
     server.clock.advance(Date.UTC(year + 1, 0, 15) - server.clock.now().getTime());
-    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
-      input: { ruleSetId: 'linjiang', version: '2025.1', period: String(year), scope: { all: true }, mode: 'DRAFT' },
-    });
-    const runId = started.startRatingRun.id as string;
-    await server.service.tracker.completion(Number(runId.replace('run:', '')));
-    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
-    server.clock.advance(11 * DAY);
-    await server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: String(year), scope: { all: true } });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
 
     const rating = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause period rating { vetoes { id } } } } }`, { c: CODE });
     expect(rating.enterprise.rating).toMatchObject({ level: 'BLACK', cause: 'PUBLICATION', period: String(year), rating: { vetoes: [{ id: 'VETO_FALSIFIED_MONITORING_DATA' }] } });

@@ -2,6 +2,7 @@ import { gql } from 'graphql-request';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // A dynamic adjustment acts on a serious event before the next annual rating: it may lower the level
@@ -70,17 +71,9 @@ describe('dynamic adjustment', () => {
   });
 
   it('publishing the annual rating of an earlier period keeps the newer adjustment in force', async () => {
-    const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
     const previousYear = String(Number(today().slice(0, 4)) - 1);
-    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
-      input: { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { all: true }, mode: 'DRAFT' },
-    });
-    const runId = started.startRatingRun.id as string;
-    await server.service.tracker.completion(Number(runId.replace('run:', '')));
-    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
-    server.clock.advance(11 * DAY);
-    const published = await server.client(admin).request<any>(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
-    expect(published.publishRatingRun.status).toBe('PUBLISHED');
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { all: true } });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
     const inForce = await server.client(officer).request<any>(IN_FORCE, { c: CODE });
     expect(inForce.enterprise.rating).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT', triggerEvidence: veto });
   });

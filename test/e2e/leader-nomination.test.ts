@@ -1,6 +1,7 @@
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 // A leader nomination rests on a clean record up to the end of the rated period; it waits for a
@@ -10,7 +11,6 @@ const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject:
 const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
 const CLEAN = withCheckCharacter('91220681MA5000061');
 const PENALISED = withCheckCharacter('91220681MA5000062');
-const DAY = 86_400_000;
 
 const NOMINATIONS = gql`query($c: String) { registerProposals(creditCode: $c, pendingOnly: true) { edges { node { id register action } } } }`;
 const DECIDE = gql`mutation($input: DecideRegisterProposalInput!) { decideRegisterProposal(input: $input) { status } }`;
@@ -27,14 +27,8 @@ beforeAll(async () => {
       input: { creditCode: code, source: 'audit-register', sourceId: `AUD-${code}`, auditDate: '2025-03-01', level: 'I', accepted: true, acceptedOn: '2025-04-01' },
     });
   }
-  const started = await client.request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
-    input: { ruleSetId: 'linjiang', version: '2025.1', period: '2025', scope: { all: true }, mode: 'DRAFT' },
-  });
-  const runId = started.startRatingRun.id as string;
-  await server.service.tracker.completion(Number(runId.replace('run:', '')));
-  await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
-  server.clock.advance(11 * DAY);
-  await server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
+  const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: '2025', scope: { all: true } });
+  expect(await publishRun(server, runId)).toBe('PUBLISHED');
 }, 60_000);
 
 afterAll(() => server?.stop());

@@ -2,6 +2,7 @@ import { gql } from 'graphql-request';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // A penalty annulled on administrative review stops counting at once: the rating that rested on it
@@ -103,14 +104,8 @@ describe('withdrawing a penalty the rating rests on', () => {
     const oldest = await record('J-1', daysBefore(320));
     await record('J-2', daysBefore(60));
     await record('J-3', daysBefore(30));
-    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
-      input: { ruleSetId: 'jiangsu-points', version: '2020.1', period: periodEnd.toISOString().slice(0, 7), scope: { creditCodes: [COUNTED] }, mode: 'DRAFT' },
-    });
-    const runId = started.startRatingRun.id as string;
-    await server.service.tracker.completion(Number(runId.replace('run:', '')));
-    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
-    server.clock.advance(11 * DAY);
-    await server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
+    const runId = await draftPastPublicity(server, { ruleSetId: 'jiangsu-points', version: '2020.1', period: periodEnd.toISOString().slice(0, 7), scope: { creditCodes: [COUNTED] } });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
     const IN_FORCE = gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause rating { evidence vetoes { id } } } } }`;
     const before = (await server.client(officer).request<any>(IN_FORCE, { c: COUNTED })).enterprise.rating;
     expect(before).toMatchObject({ level: 'YELLOW', cause: 'PUBLICATION', rating: { vetoes: [{ id: 'VETO_THREE_PENALTIES_IN_YEAR' }] } });
@@ -123,16 +118,10 @@ describe('withdrawing a penalty the rating rests on', () => {
   it('an annual rating drafted before the withdrawal is re-rated without the record when it is published', async () => {
     const lastYear = String(Number(today().slice(0, 4)) - 1);
     const penalty = await recordViolation('W-4', 'FALSIFIED_MONITORING_DATA', 200000, ANNUAL, `${lastYear}-06-01`);
-    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
-      input: { ruleSetId: 'linjiang', version: '2025.1', period: lastYear, scope: { creditCodes: [ANNUAL] }, mode: 'DRAFT' },
-    });
-    const runId = started.startRatingRun.id as string;
-    await server.service.tracker.completion(Number(runId.replace('run:', '')));
-    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
-    // Annulled on review during publicity: the draft still rates it BLACK.
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: lastYear, scope: { creditCodes: [ANNUAL] } });
+    // Annulled on review after the draft, before publication: the draft still rates it BLACK.
     await server.client(officer).request<any>(WITHDRAW, { input: { id: penalty, reason: '行政复议撤销', source: 'review', sourceId: 'RV-W-4' } });
-    server.clock.advance(11 * DAY);
-    await server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: runId });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
     const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause period rating { evidence } } } }`, { c: ANNUAL });
     expect(inForce.enterprise.rating).toMatchObject({ cause: 'PUBLICATION', period: lastYear });
     expect(inForce.enterprise.rating.level).not.toBe('BLACK');
@@ -144,20 +133,14 @@ describe('withdrawing a penalty the rating rests on', () => {
     const lastYear = String(Number(today().slice(0, 4)) - 1);
     // A large fine, no veto: nothing re-rates at once, the annual rating is the one that counts it.
     const penalty = await recordViolation('W-5', 'EXCEEDING_STANDARDS', 300000, RACED, `${lastYear}-07-01`);
-    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
-      input: { ruleSetId: 'linjiang', version: '2025.1', period: lastYear, scope: { creditCodes: [RACED] }, mode: 'DRAFT' },
-    });
-    const runId = Number((started.startRatingRun.id as string).replace('run:', ''));
-    await server.service.tracker.completion(runId);
-    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: `run:${runId}` });
-    server.clock.advance(11 * DAY);
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: lastYear, scope: { creditCodes: [RACED] } });
     // The schema owner locks the run's rating row, so the publication stops when it puts it into effect.
     const holder = new pg.Client({ connectionString: server.database.url!.replace(/\/\/[^@/]*@/, '//postgres@') });
     await holder.connect();
     try {
       await holder.query('begin');
-      await holder.query('select id from ratings where run_id = $1 for update', [runId]);
-      const publishing = server.client(admin).request(gql`mutation($id: ID!) { publishRatingRun(runId: $id) { status } }`, { id: `run:${runId}` });
+      await holder.query('select id from ratings where run_id = $1 for update', [Number(runId.replace('run:', ''))]);
+      const publishing = publishRun(server, runId);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const withdrawing = server.client(officer).request<any>(WITHDRAW, { input: { id: penalty, reason: '行政复议撤销', source: 'review', sourceId: 'RV-W-5' } });
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -170,5 +153,5 @@ describe('withdrawing a penalty the rating rests on', () => {
     const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { cause rating { evidence } } } }`, { c: RACED });
     expect(inForce.enterprise.rating.cause).toBe('CORRECTION');
     expect(inForce.enterprise.rating.rating.evidence).not.toContain(penalty);
-});
+  });
 });
