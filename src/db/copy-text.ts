@@ -35,6 +35,6 @@ export function openCopyIn(client: pg.PoolClient, table: string, columns: readon
 }
 
 /** Writes a chunk, waiting for the stream to drain (or fail) when the connection is behind. */
-export async function writeChunk(copy: { stream: NodeJS.WritableStream; done: Promise<void> }, chunk: string): Promise<void> {
+export async function writeChunk(copy: { stream: NodeJS.WritableStream; done: Promise<void> }, chunk: string | Uint8Array): Promise<void> {
   if (!copy.stream.write(chunk)) await Promise.race([once(copy.stream as never, 'drain'), copy.done]);
 }

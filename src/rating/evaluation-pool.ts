@@ -107,7 +107,7 @@ export class EvaluationPool implements BatchEvaluator {
       entry.pending.delete(response.id);
       if (entry.pending.size === 0) worker.unref(); // an idle worker never keeps a process from exiting
       if ('error' in response) waiting.reject(new Error(response.error));
-      else waiting.resolve({ rows: response.rows, ms: response.ms });
+      else waiting.resolve({ rows: response.rows.map(asBufferBytes), ms: response.ms });
     });
     const fail = (error: Error) => {
       if (this.workers[slot] === entry) this.workers[slot] = undefined;
@@ -131,4 +131,10 @@ export class EvaluationPool implements BatchEvaluator {
 /** RATING_WORKERS: 0 rates on the main thread; otherwise a pool of that many threads. */
 export function createEvaluator(workers: number): BatchEvaluator {
   return workers > 0 ? new EvaluationPool(workers) : inlineEvaluator;
+}
+
+/** A row as rated on this thread: structured cloning turns a result's Buffer into a plain Uint8Array (same memory, viewed again). */
+function asBufferBytes(row: RatedRow): RatedRow {
+  const bytes = row.resultBytes;
+  return bytes && !Buffer.isBuffer(bytes) ? { ...row, resultBytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) } : row;
 }

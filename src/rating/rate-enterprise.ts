@@ -12,12 +12,14 @@ import type { RatingPeriod } from './period.ts';
 import type { NewRating } from './run-store.ts';
 
 /** One-shot hashing (no Hash object per call): a run hashes two strings per enterprise. */
-export const sha256 = (text: string): string => `sha256:${hash('sha256', text, 'hex')}`;
+export const sha256 = (text: string | Uint8Array): string => `sha256:${hash('sha256', text, 'hex')}`;
 
 /** One enterprise's rating as stored: the engine's canonical bytes plus what queries filter on. */
 export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, period: RatingPeriod): { rating: Rating; row: Omit<NewRating, 'runId' | 'evidenceKnownAt'> } {
   const rating = evaluate(rules, evidence, { period: { start: period.start, end: period.end }, asOf: period.end });
   const result = ratingJson(rating); // = canonicalJson(rating), faster (test/unit/canonical-writers.test.ts)
+  // Encoded once: hashed from these bytes, and a run's COPY sends them as they are (run-store.ts).
+  const resultBytes = Buffer.from(result, 'utf8');
   return {
     rating,
     row: {
@@ -26,7 +28,8 @@ export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, pe
       level: rating.level,
       vetoes: rating.vetoes.map((v) => v.id),
       result,
-      resultHash: sha256(result),
+      resultBytes,
+      resultHash: sha256(resultBytes),
       evidenceFingerprint: sha256(evidenceSetJson(evidence)), // = canonicalJson(evidence)
     },
   };

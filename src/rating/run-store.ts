@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type pg from 'pg';
-import { copyLine, openCopyIn, writeChunk } from '../db/copy-text.ts';
+import { copyLine, copyText, openCopyIn, writeChunk } from '../db/copy-text.ts';
 import { waitForEvidenceWrites } from '../db/locks.ts';
 import type { Db, RunMode, RunStatus } from '../db/database.ts';
 import type { Page } from '../graphql/pagination.ts';
@@ -48,6 +48,8 @@ export interface NewRating {
   level: string;
   vetoes: string[];
   result: string;
+  /** `result` in UTF-8, when the rater encoded it already (rateEnterprise does, to hash it). */
+  resultBytes?: Uint8Array;
   resultHash: string;
   evidenceFingerprint: string;
   evidenceKnownAt: Date;
@@ -200,19 +202,17 @@ const RATING_COLUMNS = ['run_id', 'credit_code', 'score', 'level', 'vetoes', 're
  * On PostgreSQL a run appends through COPY: with bind parameters, the driver spends longer encoding
  * a batch's results (≈5 KB each) into its growing message buffer than the server spends storing them.
  * Each batch is one COPY statement, so a batch lands whole or not at all, as with the INSERT.
+ * A result goes out as the bytes rateEnterprise hashed, not encoded again with the rest of its line.
  */
 export function copyRatingsInto(pool: pg.Pool): RatingWriter {
   return async (_db, ratings) => {
     if (ratings.length === 0) return;
-    let lines = '';
-    for (const r of ratings) {
-      lines += copyLine([r.runId, r.creditCode, r.score, r.level, r.vetoes, r.result, r.resultHash, r.evidenceFingerprint, r.evidenceKnownAt.toISOString(), r.supersedesId ?? null]);
-    }
+    const chunk = Buffer.concat(ratings.flatMap(ratingCopyLine));
     const client = await pool.connect();
     let failure: Error | undefined;
     try {
       const copy = openCopyIn(client, 'ratings', RATING_COLUMNS);
-      await writeChunk(copy, lines);
+      await writeChunk(copy, chunk);
       copy.stream.end();
       await copy.done;
     } catch (error) {
@@ -222,6 +222,21 @@ export function copyRatingsInto(pool: pg.Pool): RatingWriter {
       client.release(failure); // a connection that failed mid-COPY is closed, not reused
     }
   };
+}
+
+/** One rating's COPY line (columns as RATING_COLUMNS) in three pieces: the fields before `result`, its bytes, the rest. */
+export function ratingCopyLine(r: NewRating): Buffer[] {
+  const before = copyLine([r.runId, r.creditCode, r.score, r.level, r.vetoes]).slice(0, -1);
+  const after = copyLine([r.resultHash, r.evidenceFingerprint, r.evidenceKnownAt.toISOString(), r.supersedesId ?? null]).slice(0, -1);
+  return [Buffer.from(`${before}\t`), copyBytes(r.resultBytes, r.result), Buffer.from(`\t${after}\n`)];
+}
+
+/** COPY text of a string given also as its UTF-8 bytes: the bytes themselves when nothing in them needs escaping. */
+function copyBytes(bytes: Uint8Array | undefined, text: string): Buffer {
+  if (bytes === undefined) return Buffer.from(copyText(text));
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const needsEscape = view.includes(0x5c) || view.includes(0x09) || view.includes(0x0a) || view.includes(0x0d); // \ \t \n \r
+  return needsEscape ? Buffer.from(copyText(text)) : view;
 }
 
 export async function countRatings(db: Db, runId: number): Promise<number> {

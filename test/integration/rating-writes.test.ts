@@ -61,11 +61,15 @@ describe.skipIf(!process.env.DATABASE_URL)('a run appending its ratings with COP
       result: '{"note":"tab\there\nnewline\r\\N backslash \\\\ 中文 \u0001"}', resultHash: 'sha256:x\\y', evidenceFingerprint: 'sha256:fp', evidenceKnownAt: knownAt,
     });
     const viaCopy = await newRun();
+    const viaBytes = await newRun();
     const viaInsert = await newRun();
     await copyRatingsInto(database.pool!)(database.db, codes.map((code) => odd(viaCopy, code)));
+    // As a run sends them: the result also as the UTF-8 bytes rateEnterprise hashed (escaped all the same).
+    await copyRatingsInto(database.pool!)(database.db, codes.map((code) => ({ ...odd(viaBytes, code), resultBytes: Buffer.from(odd(0, '').result) })));
     await insertRatings(database.db, codes.map((code) => odd(viaInsert, code)));
     const copied = await storedRows(viaCopy);
     expect(copied).toEqual(await storedRows(viaInsert));
+    expect(await storedRows(viaBytes)).toEqual(copied);
     expect(copied[0]).toMatchObject({ vetoes: odd(0, '').vetoes, result: odd(0, '').result, score: '87.25', evidence_known_at: knownAt, supersedes_id: null });
   });
 
