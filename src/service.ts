@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createApp } from './server.ts';
 import { failInterruptedRuns, RunTracker } from './rating/runner.ts';
 import { assertPinnedVersionsUnchanged } from './rating/rule-pins.ts';
+import { retryPendingAdjustments, type PendingAdjustmentServices } from './rating/pending-adjustments.ts';
 import { loadRuleRegistry, type RuleRegistry } from './rules/index.ts';
 
 export interface RunningService {
@@ -38,6 +39,15 @@ export interface StartOptions {
 
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/**
+ * Dynamic adjustments an import owed when its process died after the import committed. They do not
+ * stop the service from starting: one that fails is logged and stays pending for the next start-up
+ * or import.
+ */
+async function makeAdjustmentsLeftPending(services: PendingAdjustmentServices): Promise<void> {
+  await retryPendingAdjustments(services).catch((error: unknown) => services.logger.error({ err: error }, 'pending dynamic adjustments could not be made at start-up'));
+}
+
 export async function startService(options: StartOptions): Promise<RunningService> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config);
@@ -57,8 +67,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const tracker = new RunTracker({ pool: database.pool, evaluator: createEvaluator(config.ratingWorkers) });
   const interrupted = await failInterruptedRuns(database.db, tracker);
   if (interrupted.length > 0) logger.warn({ runs: interrupted }, 'rating runs interrupted by an earlier stop were marked FAILED');
-
   const clock = options.clock ?? systemClock;
+  await makeAdjustmentsLeftPending({ db: database.db, rules, defaultRuleSetId: config.defaultRuleSetId, logger, now: clock.now(), appliedBy: 'system (start-up)' });
+
   const app = createApp({ config, db: database.db, logger, rules, tracker, clock });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));

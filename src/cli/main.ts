@@ -17,14 +17,12 @@ import { parsePeriod, previousCalendarYear } from '../rating/period.ts';
 import { rateEnterprise, RunTracker, startRatingRun } from '../rating/runner.ts';
 import { findRun, type RunScope } from '../rating/run-store.ts';
 import { createLogger } from '../logger.ts';
-import { importFile, loadGenerated, progressBar } from '../import/cli.ts';
-import type { StoredViolation } from '../import/importer.ts';
-import { adjustForStoredViolations } from '../rating/dynamic.ts';
+import { importFileAndAdjust, loadGenerated, progressBar } from '../import/cli.ts';
 import { writeImportFiles } from '../import/generate.ts';
 import { IMPORT_KINDS, type ImportKindName } from '../import/kinds.ts';
 import { ImportFileError, type ImportFormat } from '../import/read-records.ts';
 import { formatVerifyResult, verifyAuditChain } from '../audit/chain.ts';
-import { checkRuleFile, explainRating, formatCaseReport, formatProblem, loadRuleRegistry, runAllCases, scanRulesDir } from '../rules/index.ts';
+import { checkRuleFile, explainRating, formatCaseReport, formatProblem, loadRuleRegistry, runAllCases, scanRulesDir, type RuleRegistry } from '../rules/index.ts';
 
 /** Operator commands: `envcredit <command>` (or `npm run cli -- <command>`). */
 
@@ -172,22 +170,28 @@ program
     const format: ImportFormat = options.format ?? (/\.(ndjson|jsonl)$/i.test(file) ? 'ndjson' : 'csv');
     return withDatabase(async (handle) => {
       await migrateToLatest(handle.db);
-      const stored: StoredViolation[] = [];
-      const report = await importFile(handle, file, {
-        kind: options.kind,
-        format,
-        dryRun: Boolean(options.dryRun),
-        actor: options.by,
-        progress: process.stderr.isTTY,
-        onViolationsStored: (rows) => stored.push(...rows),
-      });
-      if (options.kind === 'violations' && !report.dryRun) {
-        // Committed now: violations that hit a veto re-rate their enterprise at once, as recordViolation does.
-        const services = { db: handle.db, rules: loadRuleRegistry(config().rulesDir), defaultRuleSetId: config().defaultRuleSetId, logger: createLogger({ logLevel: 'warn' }, { toStderr: true }) };
-        report.dynamicAdjustments = await adjustForStoredViolations({ ...services, now: new Date(), actor: `dynamic-adjustment (imported by ${options.by})` }, stored);
-      }
+      // Violations that hit a veto re-rate their enterprise once the import has committed, as
+      // recordViolation does; adjustments an import that died left pending are made first.
+      let ruleRegistry: RuleRegistry | undefined; // loaded only when there are adjustments to make
+      const { report, pending } = await importFileAndAdjust(
+        handle,
+        file,
+        { kind: options.kind, format, dryRun: Boolean(options.dryRun), actor: options.by, progress: process.stderr.isTTY },
+        {
+          adjustAs: `dynamic-adjustment (imported by ${options.by})`,
+          services: () => ({
+            db: handle.db,
+            rules: (ruleRegistry ??= loadRuleRegistry(config().rulesDir)),
+            defaultRuleSetId: config().defaultRuleSetId,
+            logger: createLogger({ logLevel: 'warn' }, { toStderr: true }),
+            now: new Date(),
+            appliedBy: `envcredit import (${options.by})`,
+          }),
+        },
+      );
       console.log(JSON.stringify(report, null, 2));
-      if (report.rejected > 0) process.exitCode = 2;
+      if (pending) console.error(`envcredit: ${pending.message}`);
+      if (report.rejected > 0 || pending) process.exitCode = pending ? 1 : 2;
     }).catch((error) => {
       if (error instanceof ImportFileError) fail(`${file}: ${error.message}`);
       throw error;

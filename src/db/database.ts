@@ -183,6 +183,23 @@ export interface RatingEffectsTable {
   recorded_at: Timestamp;
 }
 
+/** Violations an import stored, owed their dynamic adjustment (migration 0012). */
+export interface PendingAdjustmentsTable {
+  id: Generated<number>;
+  /** bigint[], written by the import's own SQL and read through unnest (drivers hand int8 arrays back as text). */
+  violation_ids: ColumnType<unknown, never, never>;
+  adjust_as: Immutable<string>;
+  recorded_at: Timestamp;
+}
+
+/** A pending_adjustments row whose adjustments were made. */
+export interface PendingAdjustmentCompletionsTable {
+  pending_id: Immutable<number>;
+  adjusted: Immutable<number>;
+  completed_by: Immutable<string>;
+  completed_at: Timestamp;
+}
+
 export interface ObjectionsTable {
   id: Generated<number>;
   run_id: Immutable<number>;
@@ -356,6 +373,8 @@ export interface Database {
   rating_run_events: RatingRunEventsTable;
   ratings: RatingsTable;
   rating_effects: RatingEffectsTable;
+  pending_adjustments: PendingAdjustmentsTable;
+  pending_adjustment_completions: PendingAdjustmentCompletionsTable;
   objections: ObjectionsTable;
   objection_decisions: ObjectionDecisionsTable;
   register_proposals: RegisterProposalsTable;

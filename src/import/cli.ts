@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { csvHeader, csvLines, generateChunks, GENERATED_KINDS, type GenerateOptions } from './generate.ts';
+import { adjustAfterImport, hasPendingAdjustments, PendingAdjustmentsError, retryPendingAdjustments, type PendingAdjustmentServices } from '../rating/pending-adjustments.ts';
 import { runImport, type ImportOptions, type ImportReport, type ImportTarget } from './importer.ts';
 import type { ImportKindName } from './kinds.ts';
 import { decodeUtf8, type ImportFormat } from './read-records.ts';
@@ -42,8 +43,8 @@ export interface ImportFileOptions {
   actor: string;
   /** Draw a progress bar (bytes read) on stderr. */
   progress?: boolean;
-  /** See ImportOptions.onViolationsStored. */
-  onViolationsStored?: ImportOptions['onViolationsStored'];
+  /** See ImportOptions.adjustments. */
+  adjustments?: ImportOptions['adjustments'];
 }
 
 export async function importFile(handle: DatabaseHandle, path: string, options: ImportFileOptions): Promise<ImportReport> {
@@ -63,10 +64,47 @@ export async function importFile(handle: DatabaseHandle, path: string, options: 
       format: options.format,
       actor: options.actor,
       dryRun: options.dryRun,
-      onViolationsStored: options.onViolationsStored,
+      adjustments: options.adjustments,
     });
   } finally {
     if (options.progress) process.stderr.write('\n');
+  }
+}
+
+/** How `envcredit import` makes dynamic adjustments. */
+export interface ImportAdjusting {
+  /** Who the adjustments a violations import owes are recorded as. */
+  adjustAs: string;
+  /** What making them needs; called only when there are some to make (it may load the rule files). */
+  services: () => PendingAdjustmentServices;
+}
+
+/** An import's report, and why the adjustments it owes are still pending when they could not be made. */
+export interface AdjustedImport {
+  report: ImportReport;
+  pending?: PendingAdjustmentsError;
+}
+
+/**
+ * `envcredit import`: first the adjustments an earlier import left pending (its process died after
+ * its commit), then the import and, for violations, once it has committed, the adjustments it owes
+ * (report.dynamicAdjustments). A dry run writes nothing, so makes none.
+ */
+export async function importFileAndAdjust(handle: DatabaseHandle, path: string, options: ImportFileOptions, adjusting: ImportAdjusting): Promise<AdjustedImport> {
+  if (!options.dryRun && (await hasPendingAdjustments(handle.db))) await retryPendingAdjustments(adjusting.services());
+  let pendingId: number | undefined;
+  const owes = options.kind === 'violations' && !options.dryRun;
+  const report = await importFile(handle, path, {
+    ...options,
+    ...(owes ? { adjustments: { actor: adjusting.adjustAs, recorded: (id: number) => (pendingId = id) } } : {}),
+  });
+  if (!owes) return { report };
+  if (pendingId === undefined) return { report: { ...report, dynamicAdjustments: 0 } };
+  try {
+    return { report: { ...report, dynamicAdjustments: await adjustAfterImport(adjusting.services(), pendingId) } };
+  } catch (error) {
+    if (error instanceof PendingAdjustmentsError) return { report, pending: error };
+    throw error;
   }
 }
 

@@ -1,8 +1,10 @@
 import { actorName } from '../auth/principal.ts';
 import { appError } from '../errors.ts';
 import { builder } from '../graphql/builder.ts';
-import { runImport, ImportRowLimitError, type ImportRejection, type ImportReport, type StoredViolation } from './importer.ts';
-import { adjustForStoredViolations, dynamicServicesOf } from '../rating/dynamic.ts';
+import type { Context } from '../graphql/context.ts';
+import { runImport, ImportRowLimitError, type ImportRejection, type ImportReport } from './importer.ts';
+import { dynamicServicesOf } from '../rating/dynamic.ts';
+import { adjustAfterImport, PendingAdjustmentsError } from '../rating/pending-adjustments.ts';
 import { IMPORT_KINDS, type ImportKindName } from './kinds.ts';
 import { checkDecodedText, fromString, ImportFileError, type ImportFormat } from './read-records.ts';
 
@@ -48,7 +50,8 @@ const ImportReportRef = builder.objectRef<ImportReport>('ImportReport').implemen
     enterprisesCreated: t.int({ nullable: true, resolve: (r) => r.enterprisesCreated ?? null }),
     dynamicAdjustments: t.int({
       nullable: true,
-      description: 'Violations only: how many of the stored violations re-rated their enterprise at once (a one-vote veto or a dynamic indicator), as recordViolation does.',
+      description:
+        'Violations only: how many of the stored violations re-rated their enterprise at once (a one-vote veto or a dynamic indicator), as recordViolation does. Null in a dry run, and when the adjustments could not be made after the import committed: they stay pending and are made at the next start-up of the service, the next envcredit import or the next import that stores violations.',
       resolve: (r) => r.dynamicAdjustments ?? null,
     }),
     rejections: t.field({ type: [ImportRejectionRef], resolve: (r) => r.rejections }),
@@ -69,7 +72,8 @@ builder.mutationField('importEvidence', (t) =>
     resolve: async (_root, args, context) => {
       try {
         checkDecodedText(args.content);
-        const stored: StoredViolation[] = [];
+        const adjusting = dynamicServicesOf(context);
+        let pendingId: number | undefined;
         const report = await runImport({ db: context.db }, fromString(args.content), {
           kind: args.kind,
           format: args.format,
@@ -77,11 +81,10 @@ builder.mutationField('importEvidence', (t) =>
           dryRun: args.dryRun ?? false,
           maxRows: GRAPHQL_IMPORT_MAX_ROWS,
           now: context.clock.now(),
-          onViolationsStored: (rows) => stored.push(...rows),
+          adjustments: { actor: adjusting.actor, recorded: (id) => (pendingId = id) },
         });
-        // Committed now: violations that hit a veto re-rate their enterprise at once, as recorded one by one.
         if (args.kind !== 'violations' || report.dryRun) return report;
-        return { ...report, dynamicAdjustments: await adjustForStoredViolations(dynamicServicesOf(context), stored) };
+        return { ...report, dynamicAdjustments: pendingId === undefined ? 0 : await adjustmentsOwed(context, pendingId) };
       } catch (error) {
         if (error instanceof ImportFileError) throw appError('VALIDATION_FAILED', `content: ${error.message}`, { field: 'content' });
         if (error instanceof ImportRowLimitError) {
@@ -92,3 +95,19 @@ builder.mutationField('importEvidence', (t) =>
     },
   }),
 );
+
+/**
+ * Committed now: violations that hit a veto re-rate their enterprise at once, as recorded one by one.
+ * The import stands whether or not they can be made now, so a failure is logged and answered with
+ * null (they stay pending, src/rating/pending-adjustments.ts), not with an error that would read as
+ * if nothing had been stored.
+ */
+async function adjustmentsOwed(context: Context, pendingId: number): Promise<number | undefined> {
+  try {
+    return await adjustAfterImport({ ...dynamicServicesOf(context), appliedBy: `importEvidence (${actorName(context.principal!)})` }, pendingId);
+  } catch (error) {
+    if (!(error instanceof PendingAdjustmentsError)) throw error;
+    context.logger.error({ err: error.cause, pendingAdjustments: pendingId }, error.message);
+    return undefined;
+  }
+}

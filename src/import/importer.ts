@@ -30,13 +30,6 @@ export interface ImportRejection {
   reason: string;
 }
 
-/** A violation an import stored: what a dynamic adjustment needs to know of it. */
-export interface StoredViolation {
-  id: number;
-  credit_code: string;
-  decided_on: string;
-}
-
 export interface ImportReport {
   kind: ImportKindName;
   format: ImportFormat;
@@ -71,13 +64,21 @@ export interface ImportOptions {
   /** The clock's now (the service's, in a mutation): no row may date something after its day. */
   now?: Date;
   /**
-   * Violations only: given the violations the apply stores (not in a dry run). It is called before
-   * the import commits; act on them (a dynamic adjustment, src/rating/dynamic.ts) once runImport has
-   * returned, when they are committed.
+   * Violations only, not in a dry run: the violations the apply stores are recorded, in the import's
+   * own transaction, as owed their dynamic adjustment (made as `actor`), so the debt survives a
+   * process that dies after the commit (src/rating/pending-adjustments.ts). `recorded` gets the
+   * pending record's id before the commit (not called when nothing was stored); make the
+   * adjustments once runImport has returned, when the violations are committed.
    */
-  onViolationsStored?: (violations: StoredViolation[]) => void;
+  adjustments?: PendingAdjustmentRequest;
   /** Test hook: called inside the transaction just before the apply statement. */
   beforeApply?: () => Promise<void>;
+}
+
+/** Who an import's dynamic adjustments are made as, and where it reports the record of them it made. */
+export interface PendingAdjustmentRequest {
+  actor: string;
+  recorded: (pendingId: number) => void;
 }
 
 /** Where the import runs: PostgreSQL through a pg pool (COPY), or any Kysely database (INSERT). */
@@ -227,6 +228,25 @@ export async function runImport(target: ImportTarget, chunks: AsyncIterable<stri
   return 'pool' in target ? inPgTransaction(target.pool, work, commit) : inKyselyTransaction(target.db, work, commit);
 }
 
+/**
+ * The apply statement of a violations import, recording in the same statement (so in the same
+ * transaction) which of the violations it stored are owed their dynamic adjustment. Returns how many
+ * it stored; rows already stored (`unchanged`) were owed theirs when they were first stored.
+ */
+async function insertViolationsOwingAdjustments(session: Session, insert: string, actor: string, owed: PendingAdjustmentRequest): Promise<number> {
+  const result = await session.query(
+    `with stored as (${insert} returning id)
+     insert into pending_adjustments (violation_ids, adjust_as)
+     select array_agg(id order by id), $2 from stored having count(*) > 0
+     returning id, cardinality(violation_ids) as stored`,
+    [actor, owed.actor],
+  );
+  const pending = result.rows[0] as { id: number | string; stored: number | string } | undefined;
+  if (!pending) return 0;
+  owed.recorded(Number(pending.id));
+  return Number(pending.stored);
+}
+
 async function importInSession(session: Session, spec: ImportKindSpec, chunks: AsyncIterable<string>, options: ImportOptions): Promise<ImportReport> {
   const rejections: ImportRejection[] = [];
   const today = todayInChina(options.now ?? new Date());
@@ -333,17 +353,18 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
           from repeated where not same)
         insert into import_present (line) select line from repeated where same`);
       await options.beforeApply?.();
-      const cols = spec.columns.join(', ');
-      const reportStored = spec.evidenceKind === 'violation' && options.onViolationsStored && !options.dryRun;
-      const inserted = await session.query(`
-        insert into ${spec.table} (${cols}, recorded_by)
+      const insert = `
+        insert into ${spec.table} (${spec.columns.join(', ')}, recorded_by)
         select ${spec.columns.map(s).join(', ')}, $1 from import_staging s
         where not exists (select 1 from import_refused r where r.line = s.line)
           and not exists (select 1 from import_present p where p.line = s.line)
-        order by s.line
-        ${reportStored ? 'returning id, credit_code, decided_on::text as decided_on' : ''}`, [options.actor]);
-      applied = inserted.rowCount;
-      if (reportStored) options.onViolationsStored!(inserted.rows.map((r) => ({ id: Number(r.id), credit_code: String(r.credit_code), decided_on: String(r.decided_on) })));
+        order by s.line`;
+      const owed = spec.evidenceKind === 'violation' && !options.dryRun ? options.adjustments : undefined;
+      if (owed) {
+        applied = await insertViolationsOwingAdjustments(session, insert, options.actor, owed);
+      } else {
+        applied = (await session.query(insert, [options.actor])).rowCount;
+      }
     } else {
       // Registered already with other details: a change is a revision (reviseEnterprise), not a registration.
       await session.query(`

@@ -9,7 +9,6 @@ import type { Context } from '../graphql/context.ts';
 import { builder } from '../graphql/builder.ts';
 import type { CompiledRuleSet, Level, Rating, RuleRegistry } from '../rules/index.ts';
 import type { Logger } from '../logger.ts';
-import type { StoredViolation } from '../import/importer.ts';
 import { evaluate, levelRank } from '../rules/engine.ts';
 import { effectiveRatingsAt, effectTriggeredBy, type EffectiveRating } from './effect-store.ts';
 import { parsePeriod, type RatingPeriod } from './period.ts';
@@ -18,6 +17,13 @@ import { EffectiveRatingRef } from './run-schema.ts';
 import { rateEnterprise } from './runner.ts';
 import { appendRunEvent, createRun, insertRatings } from './run-store.ts';
 import { pinRuleVersion } from './rule-pins.ts';
+
+/** A stored violation: what its dynamic adjustment needs to know of it. */
+export interface StoredViolation {
+  id: number;
+  credit_code: string;
+  decided_on: string;
+}
 
 /**
  * Dynamic adjustment (动态调整): a violation that hits a one-vote veto, or moves points in an
@@ -139,9 +145,10 @@ export function dynamicServicesOf(context: Context): DynamicServices {
 }
 
 /**
- * The dynamic adjustments of violations stored in bulk (an import), after they were committed: in
- * decision order, so a later violation is weighed against the adjustment an earlier one made.
- * Returns how many took effect.
+ * The dynamic adjustments of violations stored in bulk (an import's, src/rating/pending-adjustments.ts),
+ * after they were committed: in decision order, so a later violation is weighed against the adjustment
+ * an earlier one made. Returns how many took effect now; a violation an effect already names (made by
+ * an earlier attempt that was interrupted) is skipped, as a replayed recordViolation skips it.
  */
 export async function adjustForStoredViolations(services: DynamicServices, violations: readonly StoredViolation[]): Promise<number> {
   const candidates = await screenForTriggers(services, violations);

@@ -127,16 +127,46 @@ export async function runHistory(db: Db, runId: number) {
 export interface ExistedDuring {
   start: string;
   end: string;
-  /** A run's start: only enterprises registered with the service by then (a replay reads no facts of later ones). */
+  /**
+   * A run's start: each enterprise as registered by then (its latest revision recorded at or before
+   * it), the facts the run rates it on. One with no revision recorded by then is not in the scope.
+   */
   registeredBy?: Date;
 }
 
 /**
- * The enterprises of a scope as a query: current registrations matching the scope and, given a
- * period, existing at some point in it (not closed before it began, not registered after it ended).
+ * The registration a scope is decided on, one row per enterprise: its latest revision recorded by
+ * `asOf`, or its latest revision now without one. Read per enterprise through the
+ * (credit_code, revision) index, as `enterprise_current` does (migration 0008), so a page of codes
+ * costs the page whatever the population.
+ */
+function registrations(db: Db, asOf: Date | undefined) {
+  if (!asOf) return db.selectFrom('enterprise_current').select(['credit_code', 'region', 'industry', 'registered_on', 'closed_on']);
+  return db
+    .selectFrom('enterprises as e')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('enterprise_revisions as latest')
+          .select(['latest.region', 'latest.industry', 'latest.registered_on', 'latest.closed_on'])
+          .whereRef('latest.credit_code', '=', 'e.credit_code')
+          .where('latest.recorded_at', '<=', asOf)
+          .orderBy('latest.revision', 'desc')
+          .limit(1)
+          .as('r'),
+      (join) => join.onTrue(),
+    )
+    .select(['e.credit_code', 'r.region', 'r.industry', 'r.registered_on', 'r.closed_on']);
+}
+
+/**
+ * The enterprises of a scope as a query: registrations (as of the run's start, given one) matching
+ * the scope and, given a period, existing at some point in it (not closed before it began, not
+ * registered after it ended). A run decides membership on the same facts it rates, so a revision
+ * recorded while it runs neither adds an enterprise to it nor drops one, and its replay agrees.
  */
 function scopeQuery(db: Db, scope: RunScope, during: ExistedDuring | undefined) {
-  let query = db.selectFrom('enterprise_current');
+  let query = db.selectFrom(registrations(db, during?.registeredBy).as('registration'));
   if (scope.kind === 'CODES') query = query.where('credit_code', 'in', scope.codes.length ? scope.codes : ['']);
   if (scope.kind === 'REGION') query = query.where('region', '=', scope.region);
   if (scope.kind === 'INDUSTRY') query = query.where('industry', 'like', `${scope.industry}%`);
@@ -144,18 +174,6 @@ function scopeQuery(db: Db, scope: RunScope, during: ExistedDuring | undefined) 
     query = query
       .where((eb) => eb.or([eb('closed_on', 'is', null), eb('closed_on', '>=', during.start)]))
       .where((eb) => eb.or([eb('registered_on', 'is', null), eb('registered_on', '<=', during.end)]));
-  }
-  const registeredBy = during?.registeredBy;
-  if (registeredBy) {
-    query = query.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('enterprise_revisions as first')
-          .select('first.revision')
-          .whereRef('first.credit_code', '=', 'enterprise_current.credit_code')
-          .where('first.revision', '=', 1)
-          .where('first.recorded_at', '<=', registeredBy),
-      ),
-    );
   }
   return query;
 }

@@ -1,5 +1,6 @@
 /** The importEvidence mutation: same report as `envcredit import`, bureau roles only, bounded size. */
 import { gql } from 'graphql-request';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
@@ -125,6 +126,36 @@ describe('importEvidence', () => {
     expect(check.creditCheck).toMatchObject({ level: 'BLACK', blacklisted: true, verdict: 'PROHIBITED' });
     // The same file again stores nothing and adjusts nothing.
     expect(((await officer.request(IMPORT_ADJUSTING, { content: violations })) as any).importEvidence).toEqual({ applied: 0, dynamicAdjustments: 0 });
+  });
+
+  it('answers dynamicAdjustments null when the adjustments fail after the commit, and the next import that stores violations makes them', async () => {
+    const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
+    const [E, F] = [withCheckCharacter('91220681MA1000205'), withCheckCharacter('91220681MA1000206')];
+    await officer.request(IMPORT, { kind: 'ENTERPRISES', format: 'CSV', content: `creditCode,name,region,industry\n${E},临江市己化工有限公司,六道沟镇,C2614\n${F},临江市庚化工有限公司,六道沟镇,C2614\n` });
+    const decidedOn = server.clock.now().toISOString().slice(0, 10);
+    const falsified = (code: string, n: number) =>
+      JSON.stringify({ creditCode: code, source: 'penalty-register', sourceId: `IMP-PENDING-${n}`, decisionNumber: `临环罚〔2026〕${90 + n}号`, decidedOn, violationType: 'FALSIFIED_MONITORING_DATA', legalBasis: '《大气污染防治法》', fineCny: 200000 });
+    const IMPORT_ADJUSTING = gql`mutation ($content: String!) { importEvidence(kind: VIOLATIONS, format: NDJSON, content: $content) { applied dynamicAdjustments } }`;
+    const effectsOf = async (code: string) =>
+      Number((await server.database.db.selectFrom('rating_effects').select((eb) => eb.fn.countAll<string>().as('n')).where('credit_code', '=', code).executeTakeFirstOrThrow()).n);
+
+    // The owner refuses new effects for a while: the import commits, its adjustment cannot be made.
+    await sql`create function test_refuse_effects() returns trigger language plpgsql as $$ begin raise exception 'injected: effects refused'; end $$`.execute(server.database.owner);
+    await sql`create trigger test_refuse_effects before insert on rating_effects for each row execute function test_refuse_effects()`.execute(server.database.owner);
+    let failed: any;
+    try {
+      failed = await officer.request(IMPORT_ADJUSTING, { content: falsified(E, 1) });
+    } finally {
+      await sql`drop trigger test_refuse_effects on rating_effects`.execute(server.database.owner);
+      await sql`drop function test_refuse_effects()`.execute(server.database.owner);
+    }
+    expect(failed.importEvidence).toEqual({ applied: 1, dynamicAdjustments: null });
+    expect(await effectsOf(E)).toBe(0);
+
+    // The next import that stores violations makes the one left pending too; its report counts its own.
+    const next: any = await officer.request(IMPORT_ADJUSTING, { content: falsified(F, 2) });
+    expect(next.importEvidence).toEqual({ applied: 1, dynamicAdjustments: 1 });
+    expect([await effectsOf(E), await effectsOf(F)]).toEqual([1, 1]);
   });
 
   it('is for bureau roles only', async () => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GraphQLClient, gql } from 'graphql-request';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevelopmentToken, type MintOptions } from '../../src/auth/jwt.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -142,7 +142,71 @@ describe.skipIf(!postgres)('processes killed or stopped mid-way (PostgreSQL; ski
       database = seeded;
     }
   });
+
+  it('SIGKILL after an import committed, amid its dynamic adjustments: the next import makes the rest, each once', { timeout: 120_000 }, async () => {
+    const seeded = database;
+    database = await createTestDatabase();
+    try {
+      await importKilledMidAdjustments();
+    } finally {
+      await database.dispose();
+      database = seeded;
+    }
+  });
 });
+
+async function importKilledMidAdjustments() {
+  const dir = mkdtempSync(join(tmpdir(), 'envcredit-killed-adjustments-'));
+  const counts = await writeImportFiles(dir, { enterprises: 400, recordsPerEnterprise: 10, seed: 424242 });
+  const env = { ...process.env, DATABASE_URL: database.url!, JWT_SECRET: TEST_JWT_SECRET };
+  await run(process.execPath, [BIN, 'import', '--kind', 'enterprises', join(dir, 'enterprises.csv')], { env });
+  const count = async (query: RawBuilder<{ n: string }>) => Number((await query.execute(database.owner)).rows[0]!.n);
+  const adjustmentsMade = () => count(sql<{ n: string }>`select count(*) as n from rating_effects where cause = 'DYNAMIC_ADJUSTMENT'`);
+  const unfinished = () => count(sql<{ n: string }>`
+    select count(*) as n from pending_adjustments p where not exists (select 1 from pending_adjustment_completions c where c.pending_id = p.id)`);
+
+  // Each adjustment takes a second to commit: killed once one has, while the next is being written.
+  await slowDown('rating_effects', 1);
+  const appName = `envcredit-killed-adjustments-${process.pid}`;
+  const url = new URL(database.url!);
+  url.searchParams.set('application_name', appName);
+  const importer = spawn(process.execPath, [BIN, 'import', '--kind', 'violations', join(dir, 'violations.csv')], { env: { ...env, DATABASE_URL: url.toString() }, stdio: 'ignore' });
+  const exited = once(importer, 'exit');
+  try {
+    await eventually(async () => ((await adjustmentsMade()) >= 1 ? true : undefined), 'the first adjustment', 60_000);
+    await eventually(
+      async () => {
+        const { rows } = await sql<{ query: string }>`
+          select query from pg_stat_activity where application_name = ${appName} and state = 'active' and query ilike '%insert into "rating_effects"%'`.execute(database.owner);
+        return rows.length > 0 ? true : undefined;
+      },
+      'the next adjustment to be written',
+    );
+  } finally {
+    importer.kill('SIGKILL');
+  }
+  expect((await exited)[1]).toBe('SIGKILL');
+  await eventually(async () => ((await count(sql<{ n: string }>`select count(*) as n from pg_stat_activity where application_name = ${appName}`)) === 0 ? true : undefined), 'the killed session to end', 30_000, 100);
+  await speedUp('rating_effects');
+
+  // The import itself committed; its adjustments were cut short and are still owed.
+  expect(await count(sql<{ n: string }>`select count(*) as n from violations`)).toBe(counts.violations);
+  const beforeKill = await adjustmentsMade();
+  expect(beforeKill).toBeGreaterThanOrEqual(1);
+  expect(await unfinished()).toBe(1);
+
+  // Re-importing the file stores nothing, but first makes the adjustments the killed import owed.
+  const again = JSON.parse((await run(process.execPath, [BIN, 'import', '--kind', 'violations', join(dir, 'violations.csv')], { env })).stdout);
+  expect(again).toMatchObject({ applied: 0, unchanged: counts.violations, rejected: 0, dynamicAdjustments: 0 });
+  expect(await unfinished()).toBe(0);
+  const total = await adjustmentsMade();
+  expect(total).toBeGreaterThan(beforeKill);
+  const completion = (await sql<{ adjusted: number; completed_by: string }>`select adjusted, completed_by from pending_adjustment_completions`.execute(database.owner)).rows;
+  expect(completion).toEqual([{ adjusted: total - beforeKill, completed_by: expect.stringMatching(/^envcredit import/) }]);
+  // Once each: no violation triggered two effects, and every dynamic run is in effect.
+  expect(await count(sql<{ n: string }>`select count(*) as n from (select trigger_evidence from rating_effects where trigger_evidence is not null group by trigger_evidence having count(*) > 1) twice`)).toBe(0);
+  expect(await count(sql<{ n: string }>`select count(*) as n from rating_runs where mode = 'DYNAMIC'`)).toBe(total);
+}
 
 async function importKilledMidApply() {
   const dir = mkdtempSync(join(tmpdir(), 'envcredit-killed-import-'));

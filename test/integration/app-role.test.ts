@@ -25,7 +25,7 @@ const run = promisify(execFile);
 const BIN = new URL('../../src/cli/envcredit.mjs', import.meta.url).pathname;
 const ROLE = `envcredit_app_t_${randomBytes(4).toString('hex')}`;
 /** Tables the brief names; each must be among the history tables the grant finds. */
-const MUST_BE_HISTORY = ['audit_log', 'violations', 'emission_records', 'ratings', 'rating_runs', 'rating_run_events', 'rating_effects'];
+const MUST_BE_HISTORY = ['audit_log', 'violations', 'emission_records', 'ratings', 'rating_runs', 'rating_run_events', 'rating_effects', 'pending_adjustments', 'pending_adjustment_completions'];
 
 let database: TestDatabase;
 
