@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { databaseNow } from '../db/database-clock.ts';
 import { evidencePayloadRefs, evidenceRecordedHooks } from '../evidence/evidence-schema.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import { evidenceRef } from '../evidence/ids.ts';
@@ -43,14 +44,14 @@ export async function applyDynamicAdjustment(services: DynamicServices, violatio
   const ref = evidenceRef('violation', Number(violation.id));
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
-  return putRatingIntoEffect(services, code, ref, async (trx, current) => {
+  return putRatingIntoEffect(services, code, ref, async (trx, current, evidenceAt) => {
     const rules = ruleVersionFor(services, current, decidedOn);
     if (!rules) {
       logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
       return null;
     }
     const period = parsePeriod(decidedOn.slice(0, 7));
-    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: now, standing: await evidenceStandingAt(trx, [code], now) })).get(code)!;
+    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], now) })).get(code)!;
     const { rating, row } = rateEnterprise(rules, evidence, period);
     const triggers = dynamicTriggers(rules, rating, ref);
     if (triggers.length === 0) return null;
@@ -80,19 +81,24 @@ export interface EffectDecision {
  * lock, so two violations recorded at once cannot each be weighed against a level the other is about
  * to replace. Once per triggering record: false when an effect already names it (the same record
  * sent twice, even at once), or when `decide` returns null.
+ *
+ * `decide` reads evidence as recorded by `evidenceAt`, the database's clock once the lock is held
+ * (src/db/database-clock.ts), and the rating stores that instant; the effect itself dates from the
+ * service's legal clock (`now`).
  */
 export async function putRatingIntoEffect(
   services: DynamicServices,
   code: string,
   trigger: string,
-  decide: (trx: Db, current: EffectiveRating | undefined) => Promise<EffectDecision | null>,
+  decide: (trx: Db, current: EffectiveRating | undefined, evidenceAt: Date) => Promise<EffectDecision | null>,
 ): Promise<boolean> {
   const { db, now, actor } = services;
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:effects:${code}`}))`.execute(trx);
     if (await effectTriggeredBy(trx as Db, trigger)) return false;
     const current = (await effectiveRatingsAt(trx as Db, [code], now)).get(code);
-    const decision = await decide(trx as Db, current);
+    const evidenceAt = await databaseNow(trx as Db);
+    const decision = await decide(trx as Db, current, evidenceAt);
     if (!decision) return false;
     const { rules, period, row, cause } = decision;
     await pinRuleVersion(trx as Db, rules, actor);
@@ -107,7 +113,7 @@ export async function putRatingIntoEffect(
       scope: { kind: 'CODES', codes: [code] },
       startedBy: actor,
     });
-    await insertRatings(trx as Db, [{ ...row, runId, evidenceKnownAt: now }]);
+    await insertRatings(trx as Db, [{ ...row, runId, evidenceKnownAt: evidenceAt }]);
     const stored = await trx.selectFrom('ratings').select('id').where('run_id', '=', runId).executeTakeFirstOrThrow();
     await appendRunEvent(trx as Db, runId, 'DRAFTED', actor, { rated: 1, levels: { [row.level]: 1 }, trigger, ...decision.detail });
     await trx
@@ -175,13 +181,14 @@ async function screenForTriggers(services: DynamicServices, violations: readonly
     byCode.set(code, [...(byCode.get(code) ?? []), v]);
   }
   const codes = [...byCode.keys()].sort();
+  const evidenceAt = await databaseNow(db); // after the import's commit: its violations are recorded by then
   const kept: StoredViolation[] = [];
   let noRules = 0;
   for (let i = 0; i < codes.length; i += SCREEN_BATCH) {
     const batch = codes.slice(i, i + SCREEN_BATCH);
     const [inForce, sets] = await Promise.all([
       effectiveRatingsAt(db, batch, now),
-      evidenceStandingAt(db, batch, now).then((standing) => loadEvidenceSets(db, batch, { knownAt: now, standing })),
+      evidenceStandingAt(db, batch, now).then((standing) => loadEvidenceSets(db, batch, { knownAt: evidenceAt, standing })),
     ]);
     for (const code of batch) {
       for (const violation of byCode.get(code)!) {

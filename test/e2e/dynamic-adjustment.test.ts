@@ -1,4 +1,5 @@
 import { gql } from 'graphql-request';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
@@ -91,5 +92,32 @@ describe('dynamic adjustment', () => {
     expect(inForce.enterprise.rating).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT', triggerEvidence: veto });
     const check = await server.client(bank).request<any>(gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level } }`, { c: CODE });
     expect(check.creditCheck.level).toBe('RED');
+  });
+});
+
+describe('dynamic adjustment with the service clock behind the database clock', () => {
+  it('weighs the violation that triggered it, and records the database instant it read the evidence at', async () => {
+    const code = withCheckCharacter('91220681MA5000091');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市时钟测试有限公司', region: '大湖街道', industry: 'C30' },
+    });
+    // recorded_at is stamped by the database; the service's legal clock runs five minutes behind it.
+    const lag = server.clock.now().getTime() - Date.now() + 5 * 60_000;
+    server.clock.advance(-lag);
+    try {
+      const recorded = await server.client(officer).request<any>(RECORD, {
+        input: {
+          creditCode: code, source: 'penalty-register', sourceId: 'EIA-91', decisionNumber: '临环罚〔2026〕91号', decidedOn: today(),
+          violationType: 'EIA_NOT_APPROVED', legalBasis: '《中华人民共和国环境影响评价法》第三十一条', fineCny: 300000,
+        },
+      });
+      expect(recorded.recordViolation.dynamicAdjustment).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT' });
+    } finally {
+      server.clock.advance(lag);
+    }
+    const { rows } = await sql<{ saw_it: boolean }>`
+      select r.evidence_known_at >= v.recorded_at as saw_it from ratings r join violations v on v.credit_code = r.credit_code
+      where r.credit_code = ${code}`.execute(server.database.db);
+    expect(rows).toEqual([{ saw_it: true }]);
   });
 });

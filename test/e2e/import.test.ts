@@ -128,6 +128,23 @@ describe('importEvidence', () => {
     expect(((await officer.request(IMPORT_ADJUSTING, { content: violations })) as any).importEvidence).toEqual({ applied: 0, dynamicAdjustments: 0 });
   });
 
+  it('screens imported violations on the evidence as the database recorded it, whatever the service clock says', async () => {
+    const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
+    const C = withCheckCharacter('91220681MA1000207');
+    await officer.request(IMPORT, { kind: 'ENTERPRISES', format: 'CSV', content: `creditCode,name,region,industry\n${C},临江市辛化工有限公司,六道沟镇,C2614\n` });
+    // The service's legal clock runs five minutes behind the database's, which stamps recorded_at.
+    const lag = server.clock.now().getTime() - Date.now() + 5 * 60_000;
+    server.clock.advance(-lag);
+    try {
+      const decidedOn = server.clock.now().toISOString().slice(0, 10);
+      const violation = JSON.stringify({ creditCode: C, source: 'penalty-register', sourceId: 'IMP-SKEW-1', decisionNumber: '临环罚〔2026〕97号', decidedOn, violationType: 'FALSIFIED_MONITORING_DATA', legalBasis: '《大气污染防治法》', fineCny: 200000 });
+      const report: any = await officer.request(gql`mutation ($content: String!) { importEvidence(kind: VIOLATIONS, format: NDJSON, content: $content) { applied dynamicAdjustments } }`, { content: violation });
+      expect(report.importEvidence).toEqual({ applied: 1, dynamicAdjustments: 1 });
+    } finally {
+      server.clock.advance(lag);
+    }
+  });
+
   it('answers dynamicAdjustments null when the adjustments fail after the commit, and the next import that stores violations makes them', async () => {
     const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
     const [E, F] = [withCheckCharacter('91220681MA1000205'), withCheckCharacter('91220681MA1000206')];

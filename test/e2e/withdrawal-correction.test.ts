@@ -155,3 +155,28 @@ describe('withdrawing a penalty the rating rests on', () => {
     expect(inForce.enterprise.rating.rating.evidence).not.toContain(penalty);
   });
 });
+
+describe('a withdrawal while the service clock is behind the database clock', () => {
+  it('is seen by the correction it triggers', async () => {
+    const code = withCheckCharacter('91220681MA5000056');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市钟差化工有限公司', region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
+    });
+    // Legal time back to the database's for the penalty (its rating takes effect now), then 0.5 s
+    // behind it for the withdrawal, 1.5 s later: read as of the legal clock, the evidence would still
+    // hold the penalty and not its withdrawal.
+    const ahead = server.clock.now().getTime() - Date.now();
+    server.clock.advance(-ahead);
+    try {
+      const falsified = await recordViolation('W-SKEW', 'FALSIFIED_MONITORING_DATA', 200000, code);
+      expect((await server.client(bank).request<any>(CHECK, { c: code })).creditCheck.level).toBe('BLACK');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      server.clock.advance(-500);
+      const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input: { id: falsified, reason: '行政复议决定撤销', source: 'review', sourceId: 'RV-W-SKEW' } });
+      expect(withdrawn.withdrawEvidence.correction).toMatchObject({ cause: 'CORRECTION' });
+      expect(withdrawn.withdrawEvidence.correction.level).not.toBe('BLACK');
+    } finally {
+      server.clock.advance(ahead + 500);
+    }
+  });
+});
