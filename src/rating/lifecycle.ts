@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { EVIDENCE_TABLES, type Database, type Db, type RunStatus } from '../db/database.ts';
 import { lockEvidenceTablesForBulkWrite } from '../db/locks.ts';
+import { databaseNow } from '../db/database-clock.ts';
 import { appError, notFound } from '../errors.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import type { RuleRegistry } from '../rules/index.ts';
@@ -141,13 +142,14 @@ async function rerateWhereEvidenceChanged(trx: Transaction<Database>, rules: Rul
   if (ratings.length === 0) return [];
   const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
   const codes = ratings.map((r) => r.credit_code);
-  const sets = await loadEvidenceSets(trx, codes, { knownAt: now, standing: await evidenceStandingAt(trx, codes, now) });
+  const evidenceAt = await databaseNow(trx); // the clock recorded_at is stamped by (src/db/database-clock.ts)
+  const sets = await loadEvidenceSets(trx, codes, { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, codes, now) });
   const period = parsePeriod(run.period);
   const rerated = ratings
     .map((r) => ({ stored: r, row: rateEnterprise(ruleSet, sets.get(r.credit_code)!, period).row }))
     .filter(({ stored, row }) => row.resultHash !== stored.result_hash);
   if (rerated.length === 0) return [];
-  await insertRatings(trx, rerated.map(({ stored, row }) => ({ ...row, runId: run.id, evidenceKnownAt: now, supersedesId: stored.id })));
+  await insertRatings(trx, rerated.map(({ stored, row }) => ({ ...row, runId: run.id, evidenceKnownAt: evidenceAt, supersedesId: stored.id })));
   return rerated.map(({ stored }) => stored.credit_code);
 }
 
@@ -219,9 +221,10 @@ export async function decideObjection(db: Db, rules: RuleRegistry, decision: Obj
       const code = objection.credit_code.trim();
       const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
       const [contested] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);
-      const sets = await loadEvidenceSets(trx, [code], { knownAt: now, standing: await evidenceStandingAt(trx, [code], now) });
+      const evidenceAt = await databaseNow(trx); // the clock recorded_at is stamped by (src/db/database-clock.ts)
+      const sets = await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], now) });
       const { row } = rateEnterprise(ruleSet, sets.get(code)!, parsePeriod(run.period));
-      await insertRatings(trx, [{ ...row, runId: run.id, evidenceKnownAt: now, supersedesId: contested!.id }]);
+      await insertRatings(trx, [{ ...row, runId: run.id, evidenceKnownAt: evidenceAt, supersedesId: contested!.id }]);
       const [rerated] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);
       reratingId = rerated!.id;
     }

@@ -211,6 +211,10 @@ describe('publicity, objection, publication', () => {
     );
     expect(decided.decideObjection.status).toBe('ACCEPTED');
     expect(decided.decideObjection.reratingId).toMatch(/^rating:\d+$/);
+    // Read as of the database's clock, not the legal clock eleven days ahead of it.
+    const rerating = Number(decided.decideObjection.reratingId.replace('rating:', ''));
+    const known = await sql<{ ahead: boolean }>`select evidence_known_at > clock_timestamp() as ahead from ratings where id = ${rerating}`.execute(db);
+    expect(known.rows).toEqual([{ ahead: false }]);
 
     const published = await server.client(admin).request<any>(PUBLISH, { id: draft.id });
     expect(published.publishRatingRun.status).toBe('PUBLISHED');

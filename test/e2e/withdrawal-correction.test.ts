@@ -1,4 +1,5 @@
 import { gql } from 'graphql-request';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
@@ -127,6 +128,11 @@ describe('withdrawing a penalty the rating rests on', () => {
     expect(inForce.enterprise.rating.level).not.toBe('BLACK');
     expect(inForce.enterprise.rating.rating.evidence).not.toContain(penalty);
     expect((await server.client(bank).request<any>(CHECK, { c: ANNUAL })).creditCheck.blacklisted).toBe(false);
+    // The re-rating read the evidence as of the database's clock, not the legal clock days ahead of it
+    // (a replay as of a future instant would also see records written after the publication).
+    const { rows } = await sql<{ ahead: boolean }>`
+      select bool_or(evidence_known_at > clock_timestamp()) as ahead from ratings where credit_code = ${ANNUAL}`.execute(server.database.db);
+    expect(rows).toEqual([{ ahead: false }]);
   });
 
   it.skipIf(!process.env.DATABASE_URL)('a withdrawal sent while the publication is being written waits for it, then corrects the published rating', async () => {
