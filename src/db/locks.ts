@@ -44,6 +44,34 @@ export async function waitForEvidenceWrites(trx: Db): Promise<void> {
   }
 }
 
+/**
+ * Waits until every bulk write in progress (an import, a publication, the seed) has ended, and keeps
+ * new ones from starting until the caller's transaction ends: each rated table's write lock, shared.
+ * Single writers hold the same locks shared, so they do not wait for each other or for this.
+ */
+export async function waitForBulkEvidenceWrites(trx: Db): Promise<void> {
+  for (const table of RATED_TABLES) await sql`select pg_advisory_xact_lock_shared(hashtext(${tableWriteLockKey(table)}))`.execute(trx);
+}
+
+/**
+ * One enterprise's effects lock: a dynamic adjustment or a correction holds it exclusively while it
+ * reads the enterprise's evidence and puts a rating into effect (src/rating/dynamic.ts), and every
+ * single write of the enterprise's evidence or registration holds it shared from before it stamps
+ * `recorded_at` until it commits. So an adjustment reads only once no write of that enterprise is in
+ * flight, and a write it does not see is stamped after it: its replay sees what it saw.
+ */
+export function enterpriseEffectsLockKey(creditCode: string): string {
+  return `envcredit:effects:${creditCode}`;
+}
+
+export async function lockEnterpriseForEffect(trx: Db, creditCode: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${enterpriseEffectsLockKey(creditCode)}))`.execute(trx);
+}
+
+export async function lockEnterpriseForWrite(trx: Db, creditCode: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock_shared(hashtext(${enterpriseEffectsLockKey(creditCode)}))`.execute(trx);
+}
+
 /** Every rated table's write lock, exclusively, until the caller's transaction ends (a bulk writer of all of them: the demo seed). */
 export async function lockEvidenceTablesForBulkWrite(trx: Db): Promise<void> {
   for (const table of RATED_TABLES) await lockTableForBulkWrite(trx, table);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, EnterpriseRow } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { lockTableForSingleWrite } from '../db/locks.ts';
+import { lockEnterpriseForWrite, lockTableForSingleWrite } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
 import type { Page } from '../graphql/pagination.ts';
 
@@ -108,6 +108,7 @@ function sourceKeyRace(error: unknown, provenance: Provenance): unknown {
 export async function registerEnterprise(db: Db, code: string, details: EnterpriseDetails, provenance: Provenance): Promise<StoredEnterprise> {
   return db.transaction().execute(async (trx) => {
     await lockTableForSingleWrite(trx, 'enterprise_revisions');
+    await lockEnterpriseForWrite(trx, code);
     const inserted = await trx
       .insertInto('enterprises')
       .values({ credit_code: code, created_by: provenance.recordedBy })
@@ -139,6 +140,7 @@ export async function reviseEnterprise(db: Db, code: string, details: Enterprise
     // One reviser per enterprise at a time, so two concurrent revisions cannot take the same number.
     // (An advisory lock: SELECT … FOR UPDATE needs UPDATE on enterprises, which the service's role lacks.)
     await lockTableForSingleWrite(trx, 'enterprise_revisions');
+    await lockEnterpriseForWrite(trx, code);
     await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:enterprise:${code}`}))`.execute(trx);
     const known = await trx.selectFrom('enterprises').select('credit_code').where('credit_code', '=', code).executeTakeFirst();
     if (!known) throw notFound(`enterprise ${code}`, 'input.creditCode');

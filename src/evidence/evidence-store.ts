@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database, Db, EvidenceKind } from '../db/database.ts';
 import { EVIDENCE_TABLES } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { lockTableForSingleWrite } from '../db/locks.ts';
+import { lockEnterpriseForWrite, lockTableForSingleWrite } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
 import type { Page } from '../graphql/pagination.ts';
 
@@ -108,6 +108,7 @@ export async function recordEvidence(db: Db, kind: EvidenceKind, write: Evidence
 
 async function insertUnlessKnown(trx: Transaction<Database>, kind: EvidenceKind, write: EvidenceWrite, targetField = 'input.supersedesId') {
   await lockTableForSingleWrite(trx, table(kind));
+  await lockEnterpriseForWrite(trx, write.creditCode);
   const known = await (trx as Db)
     .selectFrom(table(kind) as 'violations')
     .select('id')

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { databaseNow } from '../db/database-clock.ts';
+import { lockEnterpriseForEffect, waitForBulkEvidenceWrites } from '../db/locks.ts';
 import { evidencePayloadRefs, evidenceRecordedHooks } from '../evidence/evidence-schema.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import { evidenceRef } from '../evidence/ids.ts';
@@ -82,9 +82,10 @@ export interface EffectDecision {
  * to replace. Once per triggering record: false when an effect already names it (the same record
  * sent twice, even at once), or when `decide` returns null.
  *
- * `decide` reads evidence as recorded by `evidenceAt`, the database's clock once the lock is held
+ * `decide` reads evidence as recorded by `evidenceAt`, the database's clock once the locks are held
  * (src/db/database-clock.ts), and the rating stores that instant; the effect itself dates from the
- * service's legal clock (`now`).
+ * service's legal clock (`now`). The locks make that instant exact: no bulk write is in progress and
+ * no single write of the enterprise is in flight (src/db/locks.ts), so a replay reads the same records.
  */
 export async function putRatingIntoEffect(
   services: DynamicServices,
@@ -94,7 +95,9 @@ export async function putRatingIntoEffect(
 ): Promise<boolean> {
   const { db, now, actor } = services;
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:effects:${code}`}))`.execute(trx);
+    // Bulk writes first, then the enterprise, the order single writers take the same locks in.
+    await waitForBulkEvidenceWrites(trx as Db);
+    await lockEnterpriseForEffect(trx as Db, code);
     if (await effectTriggeredBy(trx as Db, trigger)) return false;
     const current = (await effectiveRatingsAt(trx as Db, [code], now)).get(code);
     const evidenceAt = await databaseNow(trx as Db);

@@ -243,7 +243,7 @@ export function copyRatingsInto(pool: pg.Pool): RatingWriter {
 }
 
 /** One rating's COPY line (columns as RATING_COLUMNS) in three pieces: the fields before `result`, its bytes, the rest. */
-export function ratingCopyLine(r: NewRating): Buffer[] {
+function ratingCopyLine(r: NewRating): Buffer[] {
   const before = copyLine([r.runId, r.creditCode, r.score, r.level, r.vetoes]).slice(0, -1);
   const after = copyLine([r.resultHash, r.evidenceFingerprint, r.evidenceKnownAt.toISOString(), r.supersedesId ?? null]).slice(0, -1);
   return [Buffer.from(`${before}\t`), copyBytes(r.resultBytes, r.result), Buffer.from(`\t${after}\n`)];

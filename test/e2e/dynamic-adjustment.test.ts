@@ -121,3 +121,63 @@ describe('dynamic adjustment with the service clock behind the database clock', 
     expect(rows).toEqual([{ saw_it: true }]);
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL)('a write of the enterprise in flight when an adjustment would read (PostgreSQL)', () => {
+  it('is waited for and seen: the adjustment reads once no write of the enterprise is in flight', async () => {
+    const code = withCheckCharacter('91220681MA5000092');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市在途测试有限公司', region: '大湖街道', industry: 'C30' },
+    });
+    // The schema owner slows one insert down: the row is stamped (recorded_at) and then sleeps before
+    // its transaction commits, as a write on a busy connection would.
+    const owner = server.database.owner;
+    await sql`create function test_slow_insert() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return new; end $$`.execute(owner);
+    await sql`create trigger test_slow_insert before insert on violations for each row when (new.source_id = 'SLOW-92') execute function test_slow_insert()`.execute(owner);
+    try {
+      const base = { creditCode: code, source: 'penalty-register', decidedOn: today(), legalBasis: '《噪声污染防治法》' };
+      const slow = server.client(officer).request<any>(RECORD, { input: { ...base, sourceId: 'SLOW-92', decisionNumber: '临环罚〔2026〕921号', violationType: 'NOISE', fineCny: 8000 } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const veto = await server.client(officer).request<any>(RECORD, {
+        input: { ...base, sourceId: 'EIA-92', decisionNumber: '临环罚〔2026〕922号', violationType: 'EIA_NOT_APPROVED', legalBasis: '《环境影响评价法》', fineCny: 300000 },
+      });
+      expect(veto.recordViolation.dynamicAdjustment).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT' });
+      const slowId = (await slow).recordViolation.record.id;
+      const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { triggerEvidence rating { evidence } } } }`, { c: code });
+      expect(inForce.enterprise.rating.triggerEvidence).toBe(veto.recordViolation.record.id);
+      expect(inForce.enterprise.rating.rating.evidence).toContain(slowId);
+    } finally {
+      await sql`drop trigger test_slow_insert on violations`.execute(owner);
+      await sql`drop function test_slow_insert()`.execute(owner);
+    }
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('an import in flight when an adjustment would read (PostgreSQL)', () => {
+  it('is waited for and seen: the adjustment reads once no bulk write is in progress', async () => {
+    const code = withCheckCharacter('91220681MA5000093');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市批量在途有限公司', region: '大湖街道', industry: 'C30', keyDischargeUnit: true },
+    });
+    // The import's row is stamped, then sleeps before the import commits.
+    const owner = server.database.owner;
+    await sql`create function test_slow_insert() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return new; end $$`.execute(owner);
+    await sql`create trigger test_slow_insert before insert on emission_records for each row when (new.source_id = 'EM-SLOW-93') execute function test_slow_insert()`.execute(owner);
+    try {
+      const day = today();
+      const emission = { creditCode: code, source: 'monitoring', sourceId: 'EM-SLOW-93', periodStart: day, periodEnd: day, outletCode: 'DA001', pollutant: 'SO2', measuredValue: 350, permittedLimit: 100, unit: 'mg/m3', monitoringSource: 'SUPERVISORY' };
+      const importing = server.client(officer).request<any>(gql`mutation ($content: String!) { importEvidence(kind: EMISSIONS, format: NDJSON, content: $content) { applied } }`, { content: JSON.stringify(emission) });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const veto = await server.client(officer).request<any>(RECORD, {
+        input: { creditCode: code, source: 'penalty-register', sourceId: 'EIA-93', decisionNumber: '临环罚〔2026〕93号', decidedOn: day, violationType: 'EIA_NOT_APPROVED', legalBasis: '《环境影响评价法》', fineCny: 300000 },
+      });
+      expect(veto.recordViolation.dynamicAdjustment).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT' });
+      expect((await importing).importEvidence.applied).toBe(1);
+      const stored = await server.database.db.selectFrom('emission_records').select('id').where('source_id', '=', 'EM-SLOW-93').executeTakeFirstOrThrow();
+      const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { rating { evidence } } } }`, { c: code });
+      expect(inForce.enterprise.rating.rating.evidence).toContain(`emission:${stored.id}`);
+    } finally {
+      await sql`drop trigger test_slow_insert on emission_records`.execute(owner);
+      await sql`drop function test_slow_insert()`.execute(owner);
+    }
+  });
+});
