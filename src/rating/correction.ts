@@ -24,7 +24,7 @@ export const EVIDENCE_WITHDRAWN = 'EVIDENCE_WITHDRAWN';
  * a correction took effect.
  */
 export async function correctForWithdrawal(services: DynamicServices, withdrawal: { creditCode: string; withdrawnRef: string; withdrawalRef: string }): Promise<boolean> {
-  const { db, now, logger } = services;
+  const { db, logger } = services;
   const code = withdrawal.creditCode;
   const corrected = await putRatingIntoEffect(services, code, withdrawal.withdrawalRef, async (trx, current, evidenceAt) => {
     if (!current) return null;
@@ -34,7 +34,7 @@ export async function correctForWithdrawal(services: DynamicServices, withdrawal
       return null;
     }
     const period = parsePeriod(current.period);
-    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], now) })).get(code)!;
+    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], evidenceAt) })).get(code)!;
     const { row } = rateEnterprise(rules, evidence, period);
     // The rating in force may use the record without listing it (a veto on the count of penalties,
     // the leader's clean record): it is rated again whenever one of its records goes, and corrected

@@ -40,7 +40,7 @@ export interface StoredViolation {
  */
 export async function applyDynamicAdjustment(services: DynamicServices, violation: StoredViolation & { revoked?: unknown }): Promise<boolean> {
   if (violation.revoked) return false;
-  const { logger, now } = services;
+  const { logger } = services;
   const ref = evidenceRef('violation', Number(violation.id));
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
@@ -51,7 +51,7 @@ export async function applyDynamicAdjustment(services: DynamicServices, violatio
       return null;
     }
     const period = parsePeriod(decidedOn.slice(0, 7));
-    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], now) })).get(code)!;
+    const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], evidenceAt) })).get(code)!;
     const { rating, row } = rateEnterprise(rules, evidence, period);
     const triggers = dynamicTriggers(rules, rating, ref);
     if (triggers.length === 0) return null;
@@ -191,7 +191,7 @@ async function screenForTriggers(services: DynamicServices, violations: readonly
     const batch = codes.slice(i, i + SCREEN_BATCH);
     const [inForce, sets] = await Promise.all([
       effectiveRatingsAt(db, batch, now),
-      evidenceStandingAt(db, batch, now).then((standing) => loadEvidenceSets(db, batch, { knownAt: evidenceAt, standing })),
+      evidenceStandingAt(db, batch, evidenceAt).then((standing) => loadEvidenceSets(db, batch, { knownAt: evidenceAt, standing })),
     ]);
     for (const code of batch) {
       for (const violation of byCode.get(code)!) {

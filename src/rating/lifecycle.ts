@@ -143,7 +143,7 @@ async function rerateWhereEvidenceChanged(trx: Transaction<Database>, rules: Rul
   const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
   const codes = ratings.map((r) => r.credit_code);
   const evidenceAt = await databaseNow(trx); // the clock recorded_at is stamped by (src/db/database-clock.ts)
-  const sets = await loadEvidenceSets(trx, codes, { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, codes, now) });
+  const sets = await loadEvidenceSets(trx, codes, { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, codes, evidenceAt) });
   const period = parsePeriod(run.period);
   const rerated = ratings
     .map((r) => ({ stored: r, row: rateEnterprise(ruleSet, sets.get(r.credit_code)!, period).row }))
@@ -222,7 +222,7 @@ export async function decideObjection(db: Db, rules: RuleRegistry, decision: Obj
       const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
       const [contested] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);
       const evidenceAt = await databaseNow(trx); // the clock recorded_at is stamped by (src/db/database-clock.ts)
-      const sets = await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], now) });
+      const sets = await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], evidenceAt) });
       const { row } = rateEnterprise(ruleSet, sets.get(code)!, parsePeriod(run.period));
       await insertRatings(trx, [{ ...row, runId: run.id, evidenceKnownAt: evidenceAt, supersedesId: contested!.id }]);
       const [rerated] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { listLeader } from '../../src/registers/store.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -179,5 +180,34 @@ describe.skipIf(!process.env.DATABASE_URL)('an import in flight when an adjustme
       await sql`drop trigger test_slow_insert on emission_records`.execute(owner);
       await sql`drop function test_slow_insert()`.execute(owner);
     }
+  });
+});
+
+describe('an adjustment of a leader while the legal clock runs ahead of the database clock', () => {
+  it('reads register standing at the instant it reads evidence, so its replay agrees', async () => {
+    const code = withCheckCharacter('91220681MA5000094');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市领跑回放有限公司', region: '大湖街道', industry: 'C30' },
+    });
+    // Legal time thirty days ahead of the database's; the enterprise leads from legal now.
+    const ahead = server.clock.now().getTime() - Date.now();
+    server.clock.advance(30 * DAY - ahead);
+    try {
+      const now = server.clock.now();
+      await server.database.owner.transaction().execute((trx) =>
+        listLeader(trx as never, { creditCode: code, causeCode: 'LEADER_NOMINATION', cause: 'test', evidenceIds: [], decidedBy: 'test', decidedAt: now, effectiveFrom: now }, 36));
+      const recorded = await server.client(officer).request<any>(RECORD, {
+        input: {
+          creditCode: code, source: 'penalty-register', sourceId: 'EIA-94', decisionNumber: '临环罚〔2026〕94号', decidedOn: today(),
+          violationType: 'EIA_NOT_APPROVED', legalBasis: '《环境影响评价法》', fineCny: 300000,
+        },
+      });
+      expect(recorded.recordViolation.dynamicAdjustment).toMatchObject({ cause: 'DYNAMIC_ADJUSTMENT' });
+    } finally {
+      server.clock.advance(ahead - 30 * DAY);
+    }
+    const run = await server.database.db.selectFrom('ratings').select('run_id').where('credit_code', '=', code).executeTakeFirstOrThrow();
+    const verified = await server.client(officer).request<any>(gql`query($id: ID!) { verifyRatingRun(id: $id) { checked differences { creditCode } } }`, { id: `run:${run.run_id}` });
+    expect(verified.verifyRatingRun).toEqual({ checked: 1, differences: [] });
   });
 });
