@@ -11,6 +11,7 @@ import * as m0009 from './0009_evidence_time_and_supersession.ts';
 import * as m0010 from './0010_rating_corrections.ts';
 import * as m0011 from './0011_recent_corrections_index.ts';
 import * as m0012 from './0012_pending_adjustments.ts';
+import * as m0013 from './0013_register_event_time.ts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_rating_corrections': m0010,
   '0011_recent_corrections_index': m0011,
   '0012_pending_adjustments': m0012,
+  '0013_register_event_time': m0013,
 };

@@ -26,8 +26,15 @@ export async function lockTableForBulkWrite(trx: Db, table: string): Promise<voi
 /** The same exclusive lock for a driver-level session (pg client) inside its own transaction. */
 export const BULK_WRITE_LOCK_SQL = 'select pg_advisory_xact_lock(hashtext($1))';
 
-/** The tables whose writes a rating run must not overlap when it fixes its start: evidence and enterprise facts. */
-const RATED_TABLES: readonly string[] = [...Object.values(EVIDENCE_TABLES), 'enterprise_revisions'].sort();
+/**
+ * The tables whose writes a rating run must not overlap when it fixes its start: evidence, enterprise
+ * facts, and the leader register (a rating reads leader standing as recorded by its instant; register
+ * writers take this lock in lockRegisters, src/registers/store.ts).
+ */
+const RATED_TABLES: readonly string[] = [...Object.values(EVIDENCE_TABLES), 'enterprise_revisions', 'leader_events'].sort();
+
+/** The write lock register writers hold shared (both registers: a blacklisting can end a leadership). */
+export const REGISTER_WRITE_LOCK_TABLE = 'leader_events';
 
 /**
  * Waits until every evidence or enterprise write in progress has ended: takes each rated table's

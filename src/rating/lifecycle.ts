@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { EVIDENCE_TABLES, type Database, type Db, type RunStatus } from '../db/database.ts';
-import { lockEvidenceTablesForBulkWrite } from '../db/locks.ts';
+import { lockEnterpriseForEffect, lockEvidenceTablesForBulkWrite, waitForBulkEvidenceWrites } from '../db/locks.ts';
 import { databaseNow } from '../db/database-clock.ts';
 import { appError, notFound } from '../errors.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
@@ -221,6 +221,10 @@ export async function decideObjection(db: Db, rules: RuleRegistry, decision: Obj
       const code = objection.credit_code.trim();
       const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
       const [contested] = await currentRunRatings(trx, run.id, { limit: 1, after: null }, [code]);
+      // As an adjustment reads (src/rating/dynamic.ts): no bulk write in progress, no write of the
+      // enterprise in flight, then the database's clock, so a replay reads the same records.
+      await waitForBulkEvidenceWrites(trx);
+      await lockEnterpriseForEffect(trx, code);
       const evidenceAt = await databaseNow(trx); // the clock recorded_at is stamped by (src/db/database-clock.ts)
       const sets = await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], evidenceAt) });
       const { row } = rateEnterprise(ruleSet, sets.get(code)!, parsePeriod(run.period));

@@ -41,7 +41,9 @@ interface EventRow {
  * whatever the number of codes (they travel as one array parameter); every code given is in the map,
  * not listed when it has no events.
  */
-export async function registerStandingAt(db: Db, codes: readonly string[], at: Date): Promise<Map<string, RegisterStanding>> {
+export async function registerStandingAt(db: Db, codes: readonly string[], at: Date, options: { recordedBy?: Date } = {}): Promise<Map<string, RegisterStanding>> {
+  // A rating's standing is also "as recorded by" its instant (migration 0013), like its evidence.
+  const recorded = options.recordedBy ? sql`and e.recorded_at <= ${options.recordedBy}` : sql``;
   const unique = [...new Set(codes)];
   const result = new Map<string, RegisterStanding>(codes.map((code) => [code, NOT_LISTED]));
   if (unique.length === 0) return result;
@@ -49,11 +51,11 @@ export async function registerStandingAt(db: Db, codes: readonly string[], at: D
     with wanted as (select unnest(${unique}::text[])::char(18) as code)
     select 'B' as register, e.credit_code, e.id, e.event, e.cause_code, e.cause, e.effective_from, e.earliest_removal::text as term_date
       from blacklist_events e join wanted w on e.credit_code = w.code
-      where e.effective_from <= ${at}
+      where e.effective_from <= ${at} ${recorded}
     union all
     select 'L', e.credit_code, e.id, e.event, e.cause_code, e.cause, e.effective_from, e.term_end::text
       from leader_events e join wanted w on e.credit_code = w.code
-      where e.effective_from <= ${at}
+      where e.effective_from <= ${at} ${recorded}
     order by 2, 7, 3`.execute(db);
 
   const byCode = new Map<string, { blacklist: RegisterEventFact<BlacklistEventKind>[]; leader: RegisterEventFact<LeaderEventKind>[] }>();
@@ -89,9 +91,11 @@ export async function registerStandingAt(db: Db, codes: readonly string[], at: D
 
 /**
  * The `standing` option of loadEvidenceSets for a batch of codes: leader standing from the register
- * as of `at` (the instant whose evidence a rating reads, so a replay derives the same standing).
+ * as of `at` (the instant whose evidence a rating reads, so a replay derives the same standing), from
+ * the events effective and recorded by then: the ones the rating itself goes on to write (a leader it
+ * revokes) are recorded after it, even when they take effect from an earlier legal instant.
  */
 export async function evidenceStandingAt(db: Db, codes: readonly string[], at: Date): Promise<(code: string) => Standing> {
-  const standing = await registerStandingAt(db, codes, at);
+  const standing = await registerStandingAt(db, codes, at, { recordedBy: at });
   return (code) => ({ leader: standing.get(code)?.leader ?? false, creditCommitment: false });
 }

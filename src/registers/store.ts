@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database, Db, RegisterKind } from '../db/database.ts';
+import { lockEnterpriseForWrite, lockTableForSingleWrite, REGISTER_WRITE_LOCK_TABLE } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
 import type { BlacklistProposal, LeaderProposal } from '../rules/engine.ts';
 import { addMonths } from '../rules/dates.ts';
@@ -37,7 +38,15 @@ export const LEADER_NOMINATION = 'LEADER_NOMINATION';
 export const LEADER_REVOCATION = 'LEADER_REVOCATION';
 export const CREDIT_REPAIR = 'CREDIT_REPAIR';
 
+/**
+ * One enterprise's registers, until the transaction ends. Taken after the locks a rating's readers
+ * wait for, in their order (src/db/locks.ts): the leader register's write lock (shared), then the
+ * enterprise's effects lock (shared), so an annual run or an adjustment reading standing either sees
+ * a register write committed or sees it recorded after its instant, and the locks never cross.
+ */
 export async function lockRegisters(trx: Trx, code: string): Promise<void> {
+  await lockTableForSingleWrite(trx as Db, REGISTER_WRITE_LOCK_TABLE);
+  await lockEnterpriseForWrite(trx as Db, code);
   await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:registers:${code}`}))`.execute(trx);
 }
 

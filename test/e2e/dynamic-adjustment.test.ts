@@ -183,19 +183,19 @@ describe.skipIf(!process.env.DATABASE_URL)('an import in flight when an adjustme
   });
 });
 
-describe('an adjustment of a leader while the legal clock runs ahead of the database clock', () => {
-  it('reads register standing at the instant it reads evidence, so its replay agrees', async () => {
+describe('an adjustment that revokes a leader', () => {
+  it('reads register standing as recorded at its instant, so its replay agrees though the revocation takes effect from the legal clock', async () => {
     const code = withCheckCharacter('91220681MA5000094');
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name: '临江市领跑回放有限公司', region: '大湖街道', industry: 'C30' },
     });
-    // Legal time thirty days ahead of the database's; the enterprise leads from legal now.
+    // The legal clock agrees with the database's; the enterprise has led since yesterday.
     const ahead = server.clock.now().getTime() - Date.now();
-    server.clock.advance(30 * DAY - ahead);
+    server.clock.advance(-ahead);
     try {
-      const now = server.clock.now();
+      const yesterday = new Date(Date.now() - DAY);
       await server.database.owner.transaction().execute((trx) =>
-        listLeader(trx as never, { creditCode: code, causeCode: 'LEADER_NOMINATION', cause: 'test', evidenceIds: [], decidedBy: 'test', decidedAt: now, effectiveFrom: now }, 36));
+        listLeader(trx as never, { creditCode: code, causeCode: 'LEADER_NOMINATION', cause: 'test', evidenceIds: [], decidedBy: 'test', decidedAt: yesterday, effectiveFrom: yesterday }, 36));
       const recorded = await server.client(officer).request<any>(RECORD, {
         input: {
           creditCode: code, source: 'penalty-register', sourceId: 'EIA-94', decisionNumber: '临环罚〔2026〕94号', decidedOn: today(),
@@ -204,10 +204,15 @@ describe('an adjustment of a leader while the legal clock runs ahead of the data
       });
       expect(recorded.recordViolation.dynamicAdjustment).toMatchObject({ cause: 'DYNAMIC_ADJUSTMENT' });
     } finally {
-      server.clock.advance(ahead - 30 * DAY);
+      server.clock.advance(ahead);
     }
-    const run = await server.database.db.selectFrom('ratings').select('run_id').where('credit_code', '=', code).executeTakeFirstOrThrow();
-    const verified = await server.client(officer).request<any>(gql`query($id: ID!) { verifyRatingRun(id: $id) { checked differences { creditCode } } }`, { id: `run:${run.run_id}` });
+    // The adjustment saw a leader (the bonus, and a revocation), and wrote the revocation effective
+    // from the request's legal instant, a moment before the instant it read at.
+    const leader = await server.database.db.selectFrom('leader_events').select('event').where('credit_code', '=', code).orderBy('id').execute();
+    expect(leader.map((e) => e.event)).toEqual(['LISTED', 'REVOKED']);
+    const rating = await server.database.db.selectFrom('ratings').select(['run_id', 'result']).where('credit_code', '=', code).executeTakeFirstOrThrow();
+    expect(JSON.parse(rating.result).leader.action).toBe('REVOKE');
+    const verified = await server.client(officer).request<any>(gql`query($id: ID!) { verifyRatingRun(id: $id) { checked differences { creditCode } } }`, { id: `run:${rating.run_id}` });
     expect(verified.verifyRatingRun).toEqual({ checked: 1, differences: [] });
   });
 });
