@@ -42,10 +42,10 @@ const DRAIN_TIMEOUT_MS = 10_000;
 /**
  * Dynamic adjustments an import owed when its process died after the import committed. They do not
  * stop the service from starting: one that fails is logged and stays pending for the next start-up
- * or import.
+ * or import, and while another applier is at work (an import's) start-up does not wait for it.
  */
 async function makeAdjustmentsLeftPending(services: PendingAdjustmentServices): Promise<void> {
-  await retryPendingAdjustments(services).catch((error: unknown) => services.logger.error({ err: error }, 'pending dynamic adjustments could not be made at start-up'));
+  await retryPendingAdjustments(services, { unlessBusy: true }).catch((error: unknown) => services.logger.error({ err: error }, 'pending dynamic adjustments could not be made at start-up'));
 }
 
 export async function startService(options: StartOptions): Promise<RunningService> {

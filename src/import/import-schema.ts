@@ -106,8 +106,10 @@ async function adjustmentsOwed(context: Context, pendingId: number): Promise<num
   try {
     return await adjustAfterImport({ ...dynamicServicesOf(context), appliedBy: `importEvidence (${actorName(context.principal!)})` }, pendingId);
   } catch (error) {
-    if (!(error instanceof PendingAdjustmentsError)) throw error;
-    context.logger.error({ err: error.cause, pendingAdjustments: pendingId }, error.message);
+    // Whatever failed (the adjustments, or the database while taking the applier's lock), the import
+    // is committed and its adjustments stay pending.
+    const cause = error instanceof PendingAdjustmentsError ? error.cause : error;
+    context.logger.error({ err: cause, pendingAdjustments: pendingId }, 'the import was committed, but its dynamic adjustments could not be made now; they stay pending');
     return undefined;
   }
 }

@@ -59,10 +59,21 @@ export async function hasPendingAdjustments(db: Db): Promise<boolean> {
  * completion. The pass holds APPLIER_LOCK on a connection of its own and runs all its work on it, so
  * it needs one connection whatever the pool (on the embedded PGlite, the one there is). A record whose
  * adjustments fail is logged and left pending; the others go on.
+ *
+ * With nothing pending it takes no lock. `unlessBusy` (start-up): when another applier holds the lock
+ * — an `envcredit import` making its adjustments, which can take minutes — this pass makes nothing
+ * instead of waiting; that applier makes the pending ones, and whatever is left waits for the next
+ * start-up or import.
  */
-export async function applyPendingAdjustments(services: PendingAdjustmentServices): Promise<PendingAdjustmentPass> {
+export async function applyPendingAdjustments(services: PendingAdjustmentServices, options: { unlessBusy?: boolean } = {}): Promise<PendingAdjustmentPass> {
+  if (!(await hasPendingAdjustments(services.db))) return { completed: new Map(), failed: new Map() };
   return services.db.connection().execute(async (db) => {
-    await sql`select pg_advisory_lock(hashtext(${APPLIER_LOCK}))`.execute(db);
+    if (options.unlessBusy) {
+      const { rows } = await sql<{ taken: boolean }>`select pg_try_advisory_lock(hashtext(${APPLIER_LOCK})) as taken`.execute(db);
+      if (!rows[0]!.taken) return { completed: new Map(), failed: new Map() };
+    } else {
+      await sql`select pg_advisory_lock(hashtext(${APPLIER_LOCK}))`.execute(db);
+    }
     try {
       // Listed once the lock is held: a record whose applier finished meanwhile has its completion.
       return await applyEach({ ...services, db }, await unfinished(db));
@@ -131,8 +142,8 @@ export async function adjustAfterImport(services: PendingAdjustmentServices, pen
 }
 
 /** Pending adjustments left by a process that died: applied and logged (start-up, the start of an import). */
-export async function retryPendingAdjustments(services: PendingAdjustmentServices): Promise<PendingAdjustmentPass> {
-  const pass = await applyPendingAdjustments(services);
+export async function retryPendingAdjustments(services: PendingAdjustmentServices, options: { unlessBusy?: boolean } = {}): Promise<PendingAdjustmentPass> {
+  const pass = await applyPendingAdjustments(services, options);
   if (pass.completed.size > 0) {
     services.logger.warn({ pendingAdjustments: [...pass.completed.keys()], adjusted: [...pass.completed.values()].reduce((a, b) => a + b, 0) }, 'dynamic adjustments an earlier import left pending were made');
   }

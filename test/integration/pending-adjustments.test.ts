@@ -193,4 +193,19 @@ describe('adjustments an import owes', () => {
       await holder.end();
     }
   });
+
+  it.skipIf(!process.env.DATABASE_URL)('do not hold up a start-up while another applier is at work: it starts, and that applier makes them', async () => {
+    const pendingId = await importAndDie(violationsCsv([{ n: 11, kind: 'veto' }]));
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query(`select pg_advisory_lock(hashtext('envcredit:pending-adjustments'))`);
+      await startAndStop(); // would wait for the lock for as long as the holder keeps it
+      expect(await completionOf(pendingId)).toEqual([]);
+    } finally {
+      await holder.end();
+    }
+    const pass = await applyPendingAdjustments(services('applier'));
+    expect(pass.completed.get(pendingId)).toBe(1);
+  });
 });
