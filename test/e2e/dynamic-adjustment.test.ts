@@ -123,6 +123,16 @@ describe('dynamic adjustment with the service clock behind the database clock', 
   });
 });
 
+/** Until a session sleeps in the test's slow-insert trigger: its row is stamped, its transaction open. */
+async function untilAnInsertSleeps(): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()`.execute(server.database.owner);
+    if (Number(rows[0]!.n) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('no insert reached the slow trigger');
+}
+
 describe.skipIf(!process.env.DATABASE_URL)('a write of the enterprise in flight when an adjustment would read (PostgreSQL)', () => {
   it('is waited for and seen: the adjustment reads once no write of the enterprise is in flight', async () => {
     const code = withCheckCharacter('91220681MA5000092');
@@ -137,7 +147,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a write of the enterprise in flight 
     try {
       const base = { creditCode: code, source: 'penalty-register', decidedOn: today(), legalBasis: '《噪声污染防治法》' };
       const slow = server.client(officer).request<any>(RECORD, { input: { ...base, sourceId: 'SLOW-92', decisionNumber: '临环罚〔2026〕921号', violationType: 'NOISE', fineCny: 8000 } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await untilAnInsertSleeps();
       const veto = await server.client(officer).request<any>(RECORD, {
         input: { ...base, sourceId: 'EIA-92', decisionNumber: '临环罚〔2026〕922号', violationType: 'EIA_NOT_APPROVED', legalBasis: '《环境影响评价法》', fineCny: 300000 },
       });
@@ -167,7 +177,7 @@ describe.skipIf(!process.env.DATABASE_URL)('an import in flight when an adjustme
       const day = today();
       const emission = { creditCode: code, source: 'monitoring', sourceId: 'EM-SLOW-93', periodStart: day, periodEnd: day, outletCode: 'DA001', pollutant: 'SO2', measuredValue: 350, permittedLimit: 100, unit: 'mg/m3', monitoringSource: 'SUPERVISORY' };
       const importing = server.client(officer).request<any>(gql`mutation ($content: String!) { importEvidence(kind: EMISSIONS, format: NDJSON, content: $content) { applied } }`, { content: JSON.stringify(emission) });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await untilAnInsertSleeps();
       const veto = await server.client(officer).request<any>(RECORD, {
         input: { creditCode: code, source: 'penalty-register', sourceId: 'EIA-93', decisionNumber: '临环罚〔2026〕93号', decidedOn: day, violationType: 'EIA_NOT_APPROVED', legalBasis: '《环境影响评价法》', fineCny: 300000 },
       });

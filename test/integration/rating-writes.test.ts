@@ -70,6 +70,15 @@ describe.skipIf(!process.env.DATABASE_URL)('a run appending its ratings with COP
     const copied = await storedRows(viaCopy);
     expect(copied).toEqual(await storedRows(viaInsert));
     expect(await storedRows(viaBytes)).toEqual(copied);
+    // And a result with nothing to escape, sent as the very bytes given: Chinese, quotes, U+2028.
+    const plain = { result: '{"title":"临江市“绿色”企业\u2028","score":87.25}', resultHash: 'sha256:plain' };
+    const viaPlainBytes = await newRun();
+    const viaPlainInsert = await newRun();
+    await copyRatingsInto(database.pool!)(database.db, codes.map((code) => ({ ...odd(viaPlainBytes, code), ...plain, resultBytes: Buffer.from(plain.result) })));
+    await insertRatings(database.db, codes.map((code) => ({ ...odd(viaPlainInsert, code), ...plain })));
+    const plainRows = await storedRows(viaPlainBytes);
+    expect(plainRows).toEqual(await storedRows(viaPlainInsert));
+    expect(plainRows[0]!.result).toBe(plain.result);
     expect(copied[0]).toMatchObject({ vetoes: odd(0, '').vetoes, result: odd(0, '').result, score: '87.25', evidence_known_at: knownAt, supersedes_id: null });
   });
 
