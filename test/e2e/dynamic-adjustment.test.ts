@@ -226,3 +226,43 @@ describe('an adjustment that revokes a leader', () => {
     expect(verified.verifyRatingRun).toEqual({ checked: 1, differences: [] });
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL)('a write of the enterprise in flight when an accepted objection re-rates it (PostgreSQL)', () => {
+  it('is waited for and seen by the re-rating', async () => {
+    const code = withCheckCharacter('91220681MA5000095');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市异议在途有限公司', region: '大湖街道', industry: 'C30' },
+    });
+    const year = String(Number(today().slice(0, 4)) - 1);
+    const version = Number(year) >= 2026 ? '2026.1' : '2025.1';
+    const base = { creditCode: code, source: 'penalty-register', legalBasis: '《噪声污染防治法》', violationType: 'NOISE', fineCny: 8000 };
+    const disputed = await server.client(officer).request<any>(RECORD, { input: { ...base, sourceId: 'OBJ-95-1', decisionNumber: '临环罚〔2025〕951号', decidedOn: `${year}-03-01` } });
+    const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
+    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
+      input: { ruleSetId: 'linjiang', version, period: year, scope: { creditCodes: [code] }, mode: 'DRAFT' },
+    });
+    const runId = started.startRatingRun.id as string;
+    await server.service.tracker.completion(Number(runId.replace('run:', '')));
+    await server.client(admin).request(gql`mutation($id: ID!) { beginPublicity(runId: $id) { status } }`, { id: runId });
+    const filed = await server.client({ role: 'enterprise', creditCode: code }).request<any>(gql`mutation($input: FileObjectionInput!) { fileObjection(input: $input) { id } }`, {
+      input: { runId, creditCode: code, grounds: '处罚金额有误', evidenceRefs: [disputed.recordViolation.record.id] },
+    });
+    const owner = server.database.owner;
+    await sql`create function test_slow_insert() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return new; end $$`.execute(owner);
+    await sql`create trigger test_slow_insert before insert on violations for each row when (new.source_id = 'OBJ-95-SLOW') execute function test_slow_insert()`.execute(owner);
+    try {
+      const slow = server.client(officer).request<any>(RECORD, { input: { ...base, sourceId: 'OBJ-95-SLOW', decisionNumber: '临环罚〔2025〕952号', decidedOn: `${year}-04-01` } });
+      await untilAnInsertSleeps();
+      const decided = await server.client(officer).request<any>(gql`mutation($input: DecideObjectionInput!) { decideObjection(input: $input) { status reratingId } }`, {
+        input: { objectionId: filed.fileObjection.id, accept: true, reason: '复核后重新评价' },
+      });
+      expect(decided.decideObjection.status).toBe('ACCEPTED');
+      const slowId = (await slow).recordViolation.record.id;
+      const rerating = await server.database.db.selectFrom('ratings').select('result').where('id', '=', Number(decided.decideObjection.reratingId.replace('rating:', ''))).executeTakeFirstOrThrow();
+      expect(JSON.parse(rerating.result).evidence).toContain(slowId);
+    } finally {
+      await sql`drop trigger test_slow_insert on violations`.execute(owner);
+      await sql`drop function test_slow_insert()`.execute(owner);
+    }
+  });
+});
