@@ -15,13 +15,18 @@ export function tableWriteLockKey(table: string): string {
   return `envcredit:writes:${table}`;
 }
 
-export async function lockTableForSingleWrite(trx: Db, table: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock_shared(hashtext(${tableWriteLockKey(table)}))`.execute(trx);
+/** Transaction-scoped advisory locks on a text key: held until the caller's transaction ends. */
+async function holdExclusive(trx: Db, key: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
 }
 
-export async function lockTableForBulkWrite(trx: Db, table: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${tableWriteLockKey(table)}))`.execute(trx);
+async function holdShared(trx: Db, key: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock_shared(hashtext(${key}))`.execute(trx);
 }
+
+export const lockTableForSingleWrite = (trx: Db, table: string) => holdShared(trx, tableWriteLockKey(table));
+
+export const lockTableForBulkWrite = (trx: Db, table: string) => holdExclusive(trx, tableWriteLockKey(table));
 
 /** The same exclusive lock for a driver-level session (pg client) inside its own transaction. */
 export const BULK_WRITE_LOCK_SQL = 'select pg_advisory_xact_lock(hashtext($1))';
@@ -37,8 +42,8 @@ const RATED_TABLES: readonly string[] = [...Object.values(EVIDENCE_TABLES), 'ent
 export const REGISTER_WRITE_LOCK_TABLE = 'leader_events';
 
 /**
- * Waits until every evidence or enterprise write in progress has ended: takes each rated table's
- * write lock exclusively at session level and releases it at once, one table after the other, so a
+ * Waits until every evidence, enterprise or leader-register write in progress has ended: takes each
+ * rated table's write lock exclusively at session level and releases it at once, one after another, so a
  * run never holds one table's lock while it waits for another's (which would stall every writer of
  * the first behind an import of the second). A writer holds its table's lock from before it stamps
  * `recorded_at` until it commits, so once this returns, every row stamped before the caller's
@@ -57,7 +62,7 @@ export async function waitForEvidenceWrites(trx: Db): Promise<void> {
  * Single writers hold the same locks shared, so they do not wait for each other or for this.
  */
 export async function waitForBulkEvidenceWrites(trx: Db): Promise<void> {
-  for (const table of RATED_TABLES) await sql`select pg_advisory_xact_lock_shared(hashtext(${tableWriteLockKey(table)}))`.execute(trx);
+  for (const table of RATED_TABLES) await lockTableForSingleWrite(trx, table);
 }
 
 /**
@@ -71,13 +76,9 @@ export function enterpriseEffectsLockKey(creditCode: string): string {
   return `envcredit:effects:${creditCode}`;
 }
 
-export async function lockEnterpriseForEffect(trx: Db, creditCode: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${enterpriseEffectsLockKey(creditCode)}))`.execute(trx);
-}
+export const lockEnterpriseForEffect = (trx: Db, creditCode: string) => holdExclusive(trx, enterpriseEffectsLockKey(creditCode));
 
-export async function lockEnterpriseForWrite(trx: Db, creditCode: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock_shared(hashtext(${enterpriseEffectsLockKey(creditCode)}))`.execute(trx);
-}
+export const lockEnterpriseForWrite = (trx: Db, creditCode: string) => holdShared(trx, enterpriseEffectsLockKey(creditCode));
 
 /** Every rated table's write lock, exclusively, until the caller's transaction ends (a bulk writer of all of them: the demo seed). */
 export async function lockEvidenceTablesForBulkWrite(trx: Db): Promise<void> {

@@ -167,26 +167,8 @@ async function importKilledMidAdjustments() {
 
   // Each adjustment takes a second to commit: killed once one has, while the next is being written.
   await slowDown('rating_effects', 1);
-  const appName = `envcredit-killed-adjustments-${process.pid}`;
-  const url = new URL(database.url!);
-  url.searchParams.set('application_name', appName);
-  const importer = spawn(process.execPath, [BIN, 'import', '--kind', 'violations', join(dir, 'violations.csv')], { env: { ...env, DATABASE_URL: url.toString() }, stdio: 'ignore' });
-  const exited = once(importer, 'exit');
-  try {
-    await eventually(async () => ((await adjustmentsMade()) >= 1 ? true : undefined), 'the first adjustment', 60_000);
-    await eventually(
-      async () => {
-        const { rows } = await sql<{ query: string }>`
-          select query from pg_stat_activity where application_name = ${appName} and state = 'active' and query ilike '%insert into "rating_effects"%'`.execute(database.owner);
-        return rows.length > 0 ? true : undefined;
-      },
-      'the next adjustment to be written',
-    );
-  } finally {
-    importer.kill('SIGKILL');
-  }
-  expect((await exited)[1]).toBe('SIGKILL');
-  await eventually(async () => ((await count(sql<{ n: string }>`select count(*) as n from pg_stat_activity where application_name = ${appName}`)) === 0 ? true : undefined), 'the killed session to end', 30_000, 100);
+  await importKilledWhile(join(dir, 'violations.csv'), env, 'adjustments', '%insert into "rating_effects"%', 'the next adjustment to be written', () =>
+    eventually(async () => ((await adjustmentsMade()) >= 1 ? true : undefined), 'the first adjustment', 60_000));
   await speedUp('rating_effects');
 
   // The import itself committed; its adjustments were cut short and are still owed.
@@ -217,32 +199,8 @@ async function importKilledMidApply() {
   expect(counts.violations).toBeGreaterThan(0);
 
   await slowDown('violations', 3);
-  const appName = `envcredit-killed-import-${process.pid}`;
-  const url = new URL(database.url!);
-  url.searchParams.set('application_name', appName);
-  const importer = spawn(process.execPath, [BIN, 'import', '--kind', 'violations', join(dir, 'violations.csv')], {
-    env: { ...env, DATABASE_URL: url.toString() },
-    stdio: 'ignore',
-  });
-  const exited = once(importer, 'exit');
-  try {
-    await eventually(
-      async () => {
-        const { rows } = await sql<{ query: string }>`
-          select query from pg_stat_activity where application_name = ${appName} and state = 'active' and query ilike '%insert into violations%'`.execute(database.owner);
-        return rows.length > 0 ? true : undefined;
-      },
-      'the import to reach its apply statement',
-    );
-  } finally {
-    importer.kill('SIGKILL');
-  }
-  expect((await exited)[1]).toBe('SIGKILL');
   // Its server session finishes the sleeping statement, finds the client gone and rolls back.
-  await eventually(async () => {
-    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where application_name = ${appName}`.execute(database.owner);
-    return Number(rows[0]!.n) === 0 ? true : undefined;
-  }, 'the killed session to end', 30_000, 100);
+  await importKilledWhile(join(dir, 'violations.csv'), env, 'import', '%insert into violations%', 'the import to reach its apply statement');
   await speedUp('violations');
   const violationsAfterKill = Number((await sql<{ n: string }>`select count(*) as n from violations`.execute(database.owner)).rows[0]!.n);
   expect(violationsAfterKill).toBe(violationsBefore);
@@ -255,4 +213,32 @@ async function importKilledMidApply() {
   expect(dynamicRuns).toBe(once1.dynamicAdjustments);
   const twice = JSON.parse((await run(process.execPath, [BIN, 'import', '--kind', 'violations', join(dir, 'violations.csv')], { env })).stdout);
   expect(twice).toMatchObject({ applied: 0, unchanged: counts.violations, rejected: 0, dynamicAdjustments: 0 });
+}
+
+/**
+ * `envcredit import --kind violations FILE` in a process of its own, killed (SIGKILL) once `first`
+ * (when given) has happened and its session is running a statement like `statement`; returns when
+ * that session has ended on the server.
+ */
+async function importKilledWhile(file: string, env: NodeJS.ProcessEnv, label: string, statement: string, what: string, first?: () => Promise<unknown>) {
+  const appName = `envcredit-killed-${label}-${process.pid}`;
+  const url = new URL(database.url!);
+  url.searchParams.set('application_name', appName);
+  const importer = spawn(process.execPath, [BIN, 'import', '--kind', 'violations', file], { env: { ...env, DATABASE_URL: url.toString() }, stdio: 'ignore' });
+  const exited = once(importer, 'exit');
+  try {
+    await first?.();
+    await eventually(async () => {
+      const { rows } = await sql<{ query: string }>`
+        select query from pg_stat_activity where application_name = ${appName} and state = 'active' and query ilike ${statement}`.execute(database.owner);
+      return rows.length > 0 ? true : undefined;
+    }, what);
+  } finally {
+    importer.kill('SIGKILL');
+  }
+  expect((await exited)[1]).toBe('SIGKILL');
+  await eventually(async () => {
+    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where application_name = ${appName}`.execute(database.owner);
+    return Number(rows[0]!.n) === 0 ? true : undefined;
+  }, 'the killed session to end', 30_000, 100);
 }
