@@ -131,29 +131,23 @@ describe.skipIf(!postgres)('processes killed or stopped mid-way (PostgreSQL; ski
     }
   });
 
-  it('SIGKILL during an import apply leaves nothing; the same file then imports once', { timeout: 120_000 }, async () => {
-    // A database of its own: the generated files and the seeded city would share source ids.
-    const seeded = database;
-    database = await createTestDatabase();
-    try {
-      await importKilledMidApply();
-    } finally {
-      await database.dispose();
-      database = seeded;
-    }
-  });
+  // Each in a database of its own: the generated files and the seeded city would share source ids.
+  it('SIGKILL during an import apply leaves nothing; the same file then imports once', { timeout: 120_000 }, () => inFreshDatabase(importKilledMidApply));
 
-  it('SIGKILL after an import committed, amid its dynamic adjustments: the next import makes the rest, each once', { timeout: 120_000 }, async () => {
-    const seeded = database;
-    database = await createTestDatabase();
-    try {
-      await importKilledMidAdjustments();
-    } finally {
-      await database.dispose();
-      database = seeded;
-    }
-  });
+  it('SIGKILL after an import committed, amid its dynamic adjustments: the next import makes the rest, each once', { timeout: 120_000 }, () =>
+    inFreshDatabase(importKilledMidAdjustments));
 });
+
+async function inFreshDatabase(test: () => Promise<void>): Promise<void> {
+  const seeded = database;
+  database = await createTestDatabase();
+  try {
+    await test();
+  } finally {
+    await database.dispose();
+    database = seeded;
+  }
+}
 
 async function importKilledMidAdjustments() {
   const dir = mkdtempSync(join(tmpdir(), 'envcredit-killed-adjustments-'));
