@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCity } from '../../src/demo/seed.ts';
 import { findEnterprise, reviseEnterprise, type EnterpriseDetails } from '../../src/evidence/enterprise-store.ts';
+import { listLeader } from '../../src/registers/store.ts';
 import { createLogger } from '../../src/logger.ts';
 import { verifyRun } from '../../src/rating/analysis.ts';
 import { parsePeriod } from '../../src/rating/period.ts';
@@ -137,5 +138,31 @@ describe('a run rates the scope as it stood when the run started', () => {
       await revise(listed.code, { closedOn: '2024-12-31' });
     });
     expect(await ratedCodes(byCodes)).toEqual([listed.code]);
+  });
+});
+
+describe('a leader listed while a run is under way', () => {
+  it('does not count for that run (its standing is the register as recorded at its start), and the replay agrees', async () => {
+    const [code] = (await sql<{ code: string }>`
+      select trim(e.credit_code) as code from enterprise_current e
+      where (e.closed_on is null or e.closed_on >= '2025-01-01') and (e.registered_on is null or e.registered_on <= '2025-12-31')
+        and not exists (select 1 from leader_events l where l.credit_code = e.credit_code)
+        and not exists (select 1 from blacklist_events b where b.credit_code = e.credit_code)
+      order by e.credit_code limit 1`.execute(database.db)).rows.map((r) => r.code);
+    const runStart = new Date();
+    const runId = await rateWith({ kind: 'CODES', codes: [code!] }, async () => {
+      // Effective from before the run started (a decision back-dated to the day before), recorded now.
+      const dayBefore = new Date(runStart.getTime() - 86_400_000);
+      await database.db.transaction().execute((trx) =>
+        listLeader(trx as never, { creditCode: code!, causeCode: 'LEADER_NOMINATION', cause: 'test', evidenceIds: [], decidedBy: 'test', decidedAt: dayBefore, effectiveFrom: dayBefore }, 36));
+    });
+    const { rows } = await sql<{ result: string }>`select result from ratings where run_id = ${runId}`.execute(database.db);
+    const leaderBonus = JSON.parse(rows[0]!.result).bonuses.indicators.find((i: { id: string }) => i.id === 'B2_ENVIRONMENTAL_LEADER');
+    expect(leaderBonus.points).toBe(0);
+    expect((await verifyRun(database.db, rules, (await findRun(database.db, runId))!)).differences).toEqual([]);
+    // A run started afterwards counts the leadership.
+    const later = await rateWith({ kind: 'CODES', codes: [code!] }, async () => {});
+    const after = await sql<{ result: string }>`select result from ratings where run_id = ${later}`.execute(database.db);
+    expect(JSON.parse(after.rows[0]!.result).bonuses.indicators.find((i: { id: string }) => i.id === 'B2_ENVIRONMENTAL_LEADER').points).toBeGreaterThan(0);
   });
 });
