@@ -2,6 +2,7 @@ import { gql } from 'graphql-request';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enterpriseEffectsLockKey } from '../../src/db/locks.ts';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { listLeader } from '../../src/registers/store.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
@@ -40,7 +41,7 @@ describe.skipIf(!process.env.DATABASE_URL)('dynamic adjustments recorded at the 
     await holder.connect();
     try {
       await holder.query('begin');
-      await holder.query('select pg_advisory_xact_lock(hashtext($1))', [`envcredit:effects:${code}`]);
+      await holder.query('select pg_advisory_xact_lock(hashtext($1))', [enterpriseEffectsLockKey(code)]);
       const base = { creditCode: code, source: 'penalty-register', decidedOn: today(), legalBasis: '《环境影响评价法》', fineCny: 20000 };
       let settled = 0;
       const both = Promise.all([
