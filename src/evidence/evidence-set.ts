@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, EvidenceKind } from '../db/database.ts';
 import { EVIDENCE_TABLES } from '../db/database.ts';
 import { evidenceRef } from './ids.ts';
@@ -109,6 +109,16 @@ export function emptyEvidenceSet(creditCode: string, enterprise: EnterpriseFacts
   return { creditCode, enterprise, standing, violations: [], emissions: [], audits: [], disclosures: [], complaints: [], permitReports: [] };
 }
 
+/** `datedOn` (./as-of.ts) in SQL, over an evidence table aliased `t`: a test holds the two to the same records. */
+const DATED_ON_SQL: Record<EvidenceKind, RawBuilder<string>> = {
+  violation: sql`t.decided_on`,
+  emission: sql`t.period_end`,
+  audit: sql`coalesce(t.accepted_on, t.audit_date)`,
+  disclosure: sql`make_date(t.year, 12, 31)`,
+  complaint: sql`t.verified_on`,
+  permitReport: sql`t.due_on`,
+};
+
 export type StandingOf = Standing | ((creditCode: string) => Standing);
 
 export interface LoadEvidenceOptions {
@@ -119,6 +129,11 @@ export interface LoadEvidenceOptions {
    * re-running a rating later sees the evidence as it was.
    */
   knownAt?: Date;
+  /**
+   * Only records dated on or before this day (`datedOn`, ./as-of.ts), for a rating as of it: a run leaves
+   * out what the engine would drop (the same ratings and fingerprints as without it, less to read).
+   */
+  datedBy?: string;
 }
 
 export async function loadEvidenceSet(db: Db, creditCode: string, options: LoadEvidenceOptions = {}): Promise<EvidenceSet> {
@@ -136,12 +151,12 @@ export async function loadEvidenceSets(db: Db, creditCodes: readonly string[], o
   const [standing, enterprises, violations, emissions, audits, disclosures, complaints, permitReports] = await Promise.all([
     options.standing,
     loadEnterpriseFacts(db, codes, options.knownAt),
-    currentRows(db, 'violation', codes, options.knownAt),
-    currentRows(db, 'emission', codes, options.knownAt),
-    currentRows(db, 'audit', codes, options.knownAt),
-    currentRows(db, 'disclosure', codes, options.knownAt),
-    currentRows(db, 'complaint', codes, options.knownAt),
-    currentRows(db, 'permitReport', codes, options.knownAt),
+    currentRows(db, 'violation', codes, options),
+    currentRows(db, 'emission', codes, options),
+    currentRows(db, 'audit', codes, options),
+    currentRows(db, 'disclosure', codes, options),
+    currentRows(db, 'complaint', codes, options),
+    currentRows(db, 'permitReport', codes, options),
   ]);
   for (const code of codes) sets.set(code, emptyEvidenceSet(code, enterprises.get(code) ?? null, standingFor(standing, code)));
   for (const row of violations) sets.get(code(row))?.violations.push(toViolation(row));
@@ -231,9 +246,10 @@ const SELECT_LISTS = Object.fromEntries(
  * Rows that count now: not a withdrawal themselves, and not superseded by any later row (a
  * withdrawal supersedes its target too, so both drop out). Ordered by id for stable output.
  */
-async function currentRows(db: Db, kind: EvidenceKind, codes: string[], knownAt: Date | undefined): Promise<RawRow[]> {
+async function currentRows(db: Db, kind: EvidenceKind, codes: string[], { knownAt, datedBy }: LoadEvidenceOptions): Promise<RawRow[]> {
   const table = sql.table(EVIDENCE_TABLES[kind]);
   const knownFilter = knownAt ? sql`and t.recorded_at <= ${knownAt}` : sql``;
+  const datedFilter = datedBy ? sql`and ${DATED_ON_SQL[kind]} <= ${datedBy}::date` : sql``;
   const laterKnownFilter = knownAt ? sql`and later.recorded_at <= ${knownAt}` : sql``;
   // The codes arrive sorted: the range lets the credit_code index serve a batch of neighbouring codes
   // (a rating run's batch) and `bpchar[]` keeps the comparison on the column's own type, so the index
@@ -244,6 +260,7 @@ async function currentRows(db: Db, kind: EvidenceKind, codes: string[], knownAt:
       and t.credit_code = any(${codes}::bpchar[])
       and not t.revoked
       ${knownFilter}
+      ${datedFilter}
       and not exists (
         select 1 from ${table} later
         where later.supersedes_id = t.id and later.supersedes_id is not null ${laterKnownFilter})

@@ -110,7 +110,7 @@ export async function verifyRun(db: Db, rules: RuleRegistry, run: RunRow): Promi
     }
     for (const [knownAt, group] of byKnownAt) {
       const codes = group.map((r) => r.credit_code);
-      const sets = await loadEvidenceSets(db, codes, { knownAt: new Date(knownAt), standing: await evidenceStandingAt(db, codes, new Date(knownAt)) });
+      const sets = await loadEvidenceSets(db, codes, { knownAt: new Date(knownAt), standing: await evidenceStandingAt(db, codes, new Date(knownAt)), datedBy: period.end });
       for (const stored of group) {
         const { row } = rateEnterprise(ruleSet, sets.get(stored.credit_code)!, period);
         if (row.resultHash !== stored.result_hash) {

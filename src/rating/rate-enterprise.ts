@@ -3,6 +3,7 @@
  * worker threads alike (it imports nothing that does I/O), so both write the same bytes.
  */
 import { hash } from 'node:crypto';
+import { evidenceAsOf } from '../evidence/as-of.ts';
 import type { EvidenceSet } from '../evidence/evidence-set.ts';
 import { evidenceSetJson } from '../evidence/evidence-json.ts';
 import type { CompiledRuleSet } from '../rules/compile.ts';
@@ -30,7 +31,8 @@ export function rateEnterprise(rules: CompiledRuleSet, evidence: EvidenceSet, pe
       result,
       resultBytes,
       resultHash: sha256(resultBytes),
-      evidenceFingerprint: sha256(evidenceSetJson(evidence)), // = canonicalJson(evidence)
+      // Over what the rating could see: a record dated after its as-of date changes neither.
+      evidenceFingerprint: sha256(evidenceSetJson(evidenceAsOf(evidence, period.end))), // = canonicalJson(…)
     },
   };
 }

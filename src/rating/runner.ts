@@ -208,7 +208,7 @@ async function executeRun(
     const { value: codes = [] } = await batches.next();
     if (codes.length === 0) return { codes, sets: new Map<string, EvidenceSet>() };
     const standing = evidenceStandingAt(services.db, codes, knownAt);
-    return { codes, sets: await loadEvidenceSets(services.db, codes, { knownAt, standing }) };
+    return { codes, sets: await loadEvidenceSets(services.db, codes, { knownAt, standing, datedBy: request.period.end }) };
   };
   // A pipeline: the next batch loads while earlier ones are rated (in worker threads when there is
   // a pool) and written. Batches are folded into the fingerprint and written strictly in order, and

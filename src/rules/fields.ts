@@ -1,3 +1,4 @@
+import { datedOn } from '../evidence/as-of.ts';
 import type { EvidenceSet } from '../evidence/evidence-set.ts';
 import {
   AUDIT_LEVELS,
@@ -107,7 +108,7 @@ export function factsOf(evidence: EvidenceSet): Record<SourceKind, Facts[]> {
   return {
     violation: evidence.violations.map((v) => ({
       id: v.id,
-      date: v.decidedOn,
+      date: datedOn.violation(v),
       decision_number: v.decisionNumber,
       decided_on: v.decidedOn,
       violation_type: v.violationType,
@@ -118,7 +119,7 @@ export function factsOf(evidence: EvidenceSet): Record<SourceKind, Facts[]> {
     })),
     emission: evidence.emissions.map((e) => ({
       id: e.id,
-      date: e.periodEnd,
+      date: datedOn.emission(e),
       period_start: e.periodStart,
       period_end: e.periodEnd,
       outlet_code: e.outletCode,
@@ -133,7 +134,7 @@ export function factsOf(evidence: EvidenceSet): Record<SourceKind, Facts[]> {
     })),
     audit: evidence.audits.map((a) => ({
       id: a.id,
-      date: a.acceptedOn ?? a.auditDate,
+      date: datedOn.audit(a),
       audit_date: a.auditDate,
       level: a.level,
       accepted: a.accepted,
@@ -141,14 +142,14 @@ export function factsOf(evidence: EvidenceSet): Record<SourceKind, Facts[]> {
     })),
     disclosure: evidence.disclosures.map((d) => ({
       id: d.id,
-      date: `${d.year}-12-31`,
+      date: datedOn.disclosure(d),
       year: d.year,
       status: d.status,
       checked_on: d.checkedOn,
     })),
     complaint: evidence.complaints.map((c) => ({
       id: c.id,
-      date: c.verifiedOn,
+      date: datedOn.complaint(c),
       received_on: c.receivedOn,
       verified_on: c.verifiedOn,
       channel: c.channel,
@@ -156,7 +157,7 @@ export function factsOf(evidence: EvidenceSet): Record<SourceKind, Facts[]> {
     })),
     permitReport: evidence.permitReports.map((p) => ({
       id: p.id,
-      date: p.dueOn,
+      date: datedOn.permitReport(p),
       report_type: p.reportType,
       period_end: p.periodEnd,
       due_on: p.dueOn,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { registerEnterprise } from '../../src/evidence/enterprise-store.ts';
-import { loadEvidenceSet, loadEvidenceSets } from '../../src/evidence/evidence-set.ts';
+import { evidenceAsOf } from '../../src/evidence/as-of.ts';
+import { loadEvidenceSet, loadEvidenceSets, type EvidenceSet } from '../../src/evidence/evidence-set.ts';
 import { recordEvidence, withdrawEvidence, type EvidenceValues } from '../../src/evidence/evidence-store.ts';
 import type { EvidenceKind } from '../../src/db/database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -44,6 +45,8 @@ let correction: number;
 let withdrawn: number;
 let emission: number;
 let otherEnterprise: number;
+let movedLater: number;
+let movedLaterCorrection: number;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -69,6 +72,22 @@ beforeAll(async () => {
   await record('complaint', A, { received_on: '2024-06-01', verified_on: '2024-06-10', channel: 'MEDIA', substantiated: true, summary: '夜间异味' });
   await record('permitReport', A, { report_type: 'ANNUAL', period_end: '2024-12-31', due_on: '2025-01-15', submitted_on: null, complete: false });
   otherEnterprise = await record('violation', B, violationValues('2024-06-01', '1000.00'));
+  // For datedBy, around 2024-12-31 on B: an audit never accepted counts from its date, one accepted
+  // from its acceptance; a record corrected to a later date leaves with its correction.
+  await record('audit', B, { audit_date: '2024-12-31', level: 'II', accepted: false, accepted_on: null, auditor: null });
+  await record('audit', B, { audit_date: '2024-11-01', level: 'I', accepted: true, accepted_on: '2025-01-10', auditor: null });
+  await record('disclosure', B, { year: 2025, status: 'COMPLETE', checked_on: '2025-01-20' });
+  await record('complaint', B, { received_on: '2024-12-20', verified_on: '2025-01-02', channel: 'MEDIA', substantiated: true, summary: '噪声' });
+  movedLater = await record('violation', B, violationValues('2024-07-01', '1000.00'));
+  movedLaterCorrection = await record('violation', B, violationValues('2025-02-01', '1000.00'), movedLater);
+  await record('emission', B, {
+    period_start: '2024-12-01', period_end: '2024-12-31', outlet_code: 'DA001', pollutant: 'SO2',
+    measured_value: '90', permitted_limit: '100', unit: 'mg/m3', monitoring_source: 'ONLINE_AUTOMATIC',
+  });
+  await record('emission', B, {
+    period_start: '2024-12-01', period_end: '2025-01-01', outlet_code: 'DA001', pollutant: 'SO2',
+    measured_value: '90', permitted_limit: '100', unit: 'mg/m3', monitoring_source: 'ONLINE_AUTOMATIC',
+  });
 });
 
 afterAll(() => database?.dispose());
@@ -114,9 +133,28 @@ describe('loadEvidenceSets', () => {
   it('loads many enterprises at once, each with only its own records', async () => {
     const sets = await loadEvidenceSets(database.db, [B, A, B, EMPTY]);
     expect([...sets.keys()]).toEqual([A, B, EMPTY].sort());
-    expect(sets.get(B)?.violations.map((v) => v.id)).toEqual([`violation:${otherEnterprise}`]);
+    expect(sets.get(B)?.violations.map((v) => v.id)).toEqual([`violation:${otherEnterprise}`, `violation:${movedLaterCorrection}`]);
     expect(sets.get(A)?.violations).toHaveLength(2);
     expect(sets.get(EMPTY)?.violations).toEqual([]);
+  });
+
+  it('datedBy leaves out exactly the records a rating as of that day cannot see (evidenceAsOf)', async () => {
+    const everything = await loadEvidenceSets(database.db, [A, B, EMPTY]);
+    const recordCount = (set: EvidenceSet) => set.violations.length + set.emissions.length + set.audits.length + set.disclosures.length + set.complaints.length + set.permitReports.length;
+    const counts: number[] = [];
+    for (const day of ['2023-05-31', '2023-06-01', '2024-03-31', '2024-04-01', '2024-06-09', '2024-06-10', '2024-12-30', '2024-12-31', '2025-01-01', '2025-01-09', '2025-01-10', '2025-01-15', '2025-12-31']) {
+      const dated = await loadEvidenceSets(database.db, [A, B, EMPTY], { datedBy: day });
+      for (const code of [A, B, EMPTY]) expect(dated.get(code), `${code} as of ${day}`).toEqual(evidenceAsOf(everything.get(code)!, day));
+      counts.push([...dated.values()].reduce((n, set) => n + recordCount(set), 0));
+    }
+    // The days chosen do move records in and out: the comparison above is not between empty sets.
+    expect(new Set(counts).size).toBeGreaterThan(8);
+    const yearEnd = (await loadEvidenceSets(database.db, [B], { datedBy: '2024-12-31' })).get(B)!;
+    expect(yearEnd.audits.map((a) => a.auditDate)).toEqual(['2024-12-31']);
+    expect(yearEnd.emissions.map((e) => e.periodEnd)).toEqual(['2024-12-31']);
+    expect(yearEnd.violations.map((v) => v.id)).toEqual([`violation:${otherEnterprise}`]);
+    expect(yearEnd.disclosures).toEqual([]);
+    expect(yearEnd.complaints).toEqual([]);
   });
 
   it('returns an empty map for no codes', async () => {
