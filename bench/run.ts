@@ -212,7 +212,7 @@ try {
       });
     }
     await client.query('begin');
-    await client.query('create temp table floor_ratings (like ratings including defaults) on commit drop');
+    await client.query('create temp table floor_ratings (like ratings including defaults including compression) on commit drop');
     await new Promise<void>((resolve, reject) => {
       const stream = client.query(copyFrom('copy floor_ratings (run_id, credit_code, score, level, vetoes, result, result_hash, evidence_fingerprint, evidence_known_at) from stdin'));
       stream.on('finish', resolve);

@@ -2,6 +2,7 @@
  * How a run appends its ratings: COPY on PostgreSQL (src/rating/run-store.ts copyRatingsInto),
  * INSERT on PGlite. Both must store the same bytes, and a batch lands whole or not at all.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCity } from '../../src/demo/seed.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -51,6 +52,10 @@ describe.skipIf(!process.env.DATABASE_URL)('a run appending its ratings with COP
     expect(copied.rows).toEqual(inserted.rows);
     expect((copied.run.status_detail as { inputFingerprint: string }).inputFingerprint).toBe((inserted.run.status_detail as { inputFingerprint: string }).inputFingerprint);
     expect(new Set(copied.rows.map((r) => r.level)).size).toBeGreaterThan(1);
+    // Results are compressed with lz4 on a server built with it (migration 0014), as PostgreSQL 15 here is.
+    const compression = await sql<{ method: string | null; n: string }>`
+      select pg_column_compression(result) as method, count(*) as n from ratings where run_id = ${copied.run.id} group by 1`.execute(database.db);
+    expect(compression.rows.map((r) => r.method)).toEqual(['lz4']);
   });
 
   it('keeps every character COPY treats specially: tabs, newlines, backslashes, quotes in arrays', async () => {
