@@ -110,7 +110,7 @@ export function emptyEvidenceSet(creditCode: string, enterprise: EnterpriseFacts
 }
 
 /** `datedOn` (./as-of.ts) in SQL, over an evidence table aliased `t`: a test holds the two to the same records. */
-const DATED_ON_SQL: Record<EvidenceKind, RawBuilder<string>> = {
+export const DATED_ON_SQL: Record<EvidenceKind, RawBuilder<string>> = {
   violation: sql`t.decided_on`,
   emission: sql`t.period_end`,
   audit: sql`coalesce(t.accepted_on, t.audit_date)`,

@@ -1,9 +1,9 @@
 import { sql, type Transaction } from 'kysely';
-import { EVIDENCE_TABLES, type Database, type Db, type RunStatus } from '../db/database.ts';
+import { EVIDENCE_TABLES, type Database, type Db, type EvidenceKind, type RunStatus } from '../db/database.ts';
 import { lockEnterpriseForEffect, lockEvidenceTablesForBulkWrite, waitForBulkEvidenceWrites } from '../db/locks.ts';
 import { databaseNow } from '../db/database-clock.ts';
 import { appError, notFound } from '../errors.ts';
-import { loadEvidenceSets } from '../evidence/evidence-set.ts';
+import { DATED_ON_SQL, loadEvidenceSets } from '../evidence/evidence-set.ts';
 import type { RuleRegistry } from '../rules/index.ts';
 import { recordRatingProposals } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
@@ -121,20 +121,26 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
 }
 
 /**
- * A draft rates evidence as recorded when the run started; a record withdrawn or corrected since (a
- * penalty annulled on review during publicity) must not take effect through it. Each enterprise of
- * the run with such a record is rated again inside the run on its evidence as it is now, and where
- * the result differs its rating is superseded, as an accepted objection does. Every such enterprise,
- * not only those whose rating lists the record: a rating also uses records it does not list (a veto on
- * the count of penalties, the leader's clean record). Only records superseded after the run started
- * are read (a partial index on their recorded_at, migration 0011). Returns the enterprises re-rated.
+ * A draft rates evidence as recorded when the run started; what changed since must not be overridden
+ * by it: a record withdrawn or corrected (a penalty annulled on review during publicity), or a new
+ * record dated within the period (a December penalty entered in February, whose dynamic adjustment
+ * publication would otherwise replace with the draft's better level). Each enterprise of the run with
+ * such a record is rated again inside the run on its evidence as it is now, and where the result
+ * differs its rating is superseded, as an accepted objection does. Every such enterprise, not only
+ * those whose rating lists the record: a rating also uses records it does not list (a veto on the
+ * count of penalties, the leader's clean record). Corrections are found through a partial index on
+ * their recorded_at (migration 0011); new records by reading each table once, which a publication
+ * can afford. Returns the enterprises re-rated.
  */
 async function rerateWhereEvidenceChanged(trx: Transaction<Database>, rules: RuleRegistry, run: RunRow, now: Date): Promise<string[]> {
   const changed = new Set<string>();
-  for (const table of Object.values(EVIDENCE_TABLES)) {
+  for (const [kind, table] of Object.entries(EVIDENCE_TABLES) as [EvidenceKind, string][]) {
     const rows = await sql<{ credit_code: string }>`
-      select distinct trim(t.credit_code) as credit_code from ${sql.table(table)} t
-      where t.supersedes_id is not null and t.recorded_at > ${run.started_at}`.execute(trx);
+      select trim(t.credit_code) as credit_code from ${sql.table(table)} t
+      where t.supersedes_id is not null and t.recorded_at > ${run.started_at}
+      union
+      select trim(t.credit_code) from ${sql.table(table)} t
+      where t.recorded_at > ${run.started_at} and ${DATED_ON_SQL[kind]} <= ${run.period_end}::date`.execute(trx);
     for (const row of rows.rows) changed.add(row.credit_code);
   }
   if (changed.size === 0) return [];

@@ -81,6 +81,33 @@ describe('dynamic adjustment', () => {
     expect(inForce.enterprise.rating).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT', triggerEvidence: veto });
   });
 
+  it('a veto dated in the rated period and recorded during the annual run’s publicity is not undone by publishing the run', async () => {
+    const code = withCheckCharacter('91220681MA5000042');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市南岸化工有限公司', region: '大湖街道', industry: 'C26', keyDischargeUnit: true },
+    });
+    const previousYear = String(Number(today().slice(0, 4)) - 1);
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { creditCodes: [code] } });
+    // Decided in December of the rated year, entered after the draft read its evidence.
+    const recorded = await server.client(officer).request<any>(RECORD, {
+      input: {
+        creditCode: code, source: 'penalty-register', sourceId: 'EIA-42', decisionNumber: `临环罚〔${previousYear}〕99号`, decidedOn: `${previousYear}-12-20`,
+        violationType: 'EIA_NOT_APPROVED', legalBasis: '《中华人民共和国环境影响评价法》第三十一条', fineCny: 300000, measures: ['PRODUCTION_SUSPENSION'],
+      },
+    });
+    expect(recorded.recordViolation.dynamicAdjustment).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT' });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
+    // The annual rating is made again on the evidence as it is now, and counts the veto.
+    const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause period rating { vetoes { id evidence } } } } }`, { c: code });
+    expect(inForce.enterprise.rating).toMatchObject({ level: 'RED', cause: 'PUBLICATION', period: previousYear });
+    expect(inForce.enterprise.rating.rating.vetoes.flatMap((v: { evidence: string[] }) => v.evidence)).toContain(recorded.recordViolation.record.id);
+    const check = await server.client(bank).request<any>(gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level } }`, { c: code });
+    expect(check.creditCheck.level).toBe('RED');
+    const published = await sql<{ detail: { reratedAtPublication: string[] } }>`
+      select detail from rating_run_events where run_id = ${Number(runId.replace('run:', ''))} and status = 'PUBLISHED'`.execute(server.database.db);
+    expect(published.rows[0]!.detail.reratedAtPublication).toEqual([code]);
+  });
+
   it('a smaller offence more than a year later does not raise the level, though its window no longer holds the veto', async () => {
     server.clock.advance(400 * DAY);
     const recorded = await server.client(officer).request<any>(RECORD, {
