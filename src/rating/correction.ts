@@ -1,12 +1,12 @@
 import type { Db } from '../db/database.ts';
-import { EVIDENCE_TABLES } from '../db/database.ts';
-import { evidenceWithdrawnHooks, WithdrawEvidencePayload } from '../evidence/evidence-schema.ts';
+import { evidencePayloadRefs, evidenceRecordedHooks, evidenceWithdrawnHooks, WithdrawEvidencePayload } from '../evidence/evidence-schema.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
-import { parseEvidenceRef } from '../evidence/ids.ts';
+import { evidenceRef } from '../evidence/ids.ts';
+import { evidenceChains, offencesOf } from '../evidence/supersession.ts';
 import { builder } from '../graphql/builder.ts';
 import { blacklistStateOf, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
-import { dynamicServicesOf, putRatingIntoEffect, type DynamicServices } from './dynamic.ts';
+import { applyDynamicAdjustment, dynamicServicesOf, putRatingIntoEffect, type DynamicServices } from './dynamic.ts';
 import { effectTriggeredBy } from './effect-store.ts';
 import { parsePeriod } from './period.ts';
 import { rateEnterprise } from './runner.ts';
@@ -14,48 +14,74 @@ import { EffectiveRatingRef } from './run-schema.ts';
 
 /** Cause code of a blacklist removal because every record behind the listing was withdrawn. */
 export const EVIDENCE_WITHDRAWN = 'EVIDENCE_WITHDRAWN';
+/** Cause code of a blacklist removal because the records behind it were withdrawn or corrected into ones that list no more. */
+export const EVIDENCE_CORRECTED = 'EVIDENCE_CORRECTED';
+
+/** A record that stopped counting as it was: withdrawn, or replaced by a correction. */
+export interface EvidenceChange {
+  creditCode: string;
+  /** The record withdrawn or corrected. */
+  replacedRef: string;
+  /** The row that did it (the withdrawal, or the correcting record): the effect's trigger. */
+  triggerRef: string;
+  change: 'WITHDRAWN' | 'CORRECTED';
+}
 
 /**
  * Correction: a record withdrawn (a penalty annulled on administrative review) stops counting at
- * once, not at the next annual rating. The enterprise is rated again for the period of its rating in
- * force under the same rule version, on its evidence as it is now, and when the result differs that
- * rating takes effect (cause CORRECTION), whichever way it moves. A blacklisting that rested only
- * on withdrawn records is lifted in the same transaction (cause EVIDENCE_WITHDRAWN). Returns whether
- * a correction took effect.
+ * once, and a record corrected (re-qualified on review, say) counts as corrected at once, not at the
+ * next annual rating. The enterprise is rated again for the period of its rating in force under the
+ * same rule version, on its evidence as it is now, and when the result differs that rating takes
+ * effect (cause CORRECTION), whichever way it moves. A blacklisting that no longer rests on any record
+ * is lifted in the same transaction (liftListingNoLongerSupported). Returns whether a correction took
+ * effect.
  */
-export async function correctForWithdrawal(services: DynamicServices, withdrawal: { creditCode: string; withdrawnRef: string; withdrawalRef: string }): Promise<boolean> {
+export async function correctForChangedEvidence(services: DynamicServices, changed: EvidenceChange): Promise<boolean> {
   const { db, logger } = services;
-  const code = withdrawal.creditCode;
-  const corrected = await putRatingIntoEffect(services, code, withdrawal.withdrawalRef, async (trx, current, evidenceAt) => {
+  const code = changed.creditCode;
+  const corrected = await putRatingIntoEffect(services, code, changed.triggerRef, async (trx, current, evidenceAt) => {
     if (!current) return null;
     const rules = services.rules.get(current.rule_set_id, current.rule_version);
     if (!rules) {
-      logger.error({ code, ...withdrawal }, `correction skipped: rule version ${current.rule_set_id}/${current.rule_version} is not loaded`);
+      logger.error({ code, ...changed }, `correction skipped: rule version ${current.rule_set_id}/${current.rule_version} is not loaded`);
       return null;
     }
     const period = parsePeriod(current.period);
     const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], evidenceAt) })).get(code)!;
     const { row } = rateEnterprise(rules, evidence, period);
     // The rating in force may use the record without listing it (a veto on the count of penalties,
-    // the leader's clean record): it is rated again whenever one of its records goes, and corrected
+    // the leader's clean record): it is rated again whenever one of its records changes, and corrected
     // when the result differs.
     if (row.resultHash === current.result_hash) return null;
+    const what = changed.change === 'WITHDRAWN' ? { withdrawn: changed.replacedRef } : { corrected: changed.replacedRef, correction: changed.triggerRef };
     return {
       rules,
       period,
       row,
       cause: 'CORRECTION',
-      detail: { withdrawn: withdrawal.withdrawnRef, replaces: `rating:${current.id}` },
-      afterwards: (t) => liftListingWithoutEvidence(t, code, services),
+      detail: { ...what, replaces: `rating:${current.id}` },
+      afterwards: async (t, ratingId) => liftListingNoLongerSupported(t, code, services, await offencesStillListing(t, ratingId)),
     };
   });
   // A listing outlives the rating that made it: it may rest on the record though no rating in force uses it.
-  if (!corrected) await db.transaction().execute((trx) => liftListingWithoutEvidence(trx as Db, code, services));
+  if (!corrected) await db.transaction().execute((trx) => liftListingNoLongerSupported(trx as Db, code, services, null));
   return corrected;
 }
 
-/** Removes the current listing when every record it rests on (its LISTED and EXTENDED events) is withdrawn. */
-async function liftListingWithoutEvidence(trx: Db, code: string, services: DynamicServices): Promise<void> {
+/** The offences the blacklist proposals of a rating rest on (src/evidence/supersession.ts). */
+async function offencesStillListing(trx: Db, ratingId: number): Promise<Set<string>> {
+  const proposals = await trx.selectFrom('register_proposals').select('evidence_ids').where('rating_id', '=', ratingId).where('register', '=', 'BLACKLIST').execute();
+  return offencesOf(trx, proposals.flatMap((p) => p.evidence_ids));
+}
+
+/**
+ * Removes the current listing when no record it rests on (its LISTED and EXTENDED events) still
+ * supports it: each was withdrawn, or — when a corrected rating was just made (`stillListing`, the
+ * offences its blacklist proposals rest on) — corrected into a version no criterion lists on. Without
+ * a new rating, a corrected record keeps its listing: whether the correction still meets a criterion
+ * is then the bureau's to judge.
+ */
+async function liftListingNoLongerSupported(trx: Db, code: string, services: DynamicServices, stillListing: ReadonlySet<string> | null): Promise<void> {
   await lockRegisters(trx, code); // the state read below stays true until this transaction ends
   const state = await blacklistStateOf(trx, code, services.now);
   if (!state.listed || state.listingEventId === null) return;
@@ -68,11 +94,22 @@ async function liftListingWithoutEvidence(trx: Db, code: string, services: Dynam
     .execute();
   const refs = [...new Set(events.flatMap((e) => e.evidence_ids))];
   if (refs.length === 0 || events.some((e) => e.evidence_ids.length === 0)) return; // a listing on no record is the bureau's to lift
-  for (const ref of refs) if (!(await isWithdrawn(trx, ref))) return;
+  const chains = await evidenceChains(trx, refs);
+  const noLongerSupports = (ref: string): boolean => {
+    const chain = chains.get(ref);
+    if (!chain) return false; // not an evidence record: the bureau's to judge
+    if (chain.withdrawn) return true;
+    return stillListing !== null && chain.latest !== ref && !stillListing.has(chain.root);
+  };
+  if (!refs.every(noLongerSupports)) return;
+  const allWithdrawn = refs.every((ref) => chains.get(ref)!.withdrawn);
+  // The public register shows the cause: it names no evidence (the ids are in evidence_ids).
   await removeFromBlacklist(trx, {
     creditCode: code,
-    causeCode: EVIDENCE_WITHDRAWN,
-    cause: `Every record behind the listing was withdrawn: ${refs.join(', ')}`.slice(0, 2000),
+    causeCode: allWithdrawn ? EVIDENCE_WITHDRAWN : EVIDENCE_CORRECTED,
+    cause: allWithdrawn
+      ? 'Every record behind the listing was withdrawn'
+      : 'Every record behind the listing was withdrawn or corrected on review, and the corrected rating meets no blacklist criterion on them',
     evidenceIds: refs,
     decidedBy: services.actor,
     decidedAt: services.now,
@@ -80,25 +117,21 @@ async function liftListingWithoutEvidence(trx: Db, code: string, services: Dynam
   });
 }
 
-/** True when a withdrawal (a revoked row) supersedes the record; a reference that is not an evidence id never is. */
-async function isWithdrawn(trx: Db, ref: string): Promise<boolean> {
-  let parsed: ReturnType<typeof parseEvidenceRef>;
-  try {
-    parsed = parseEvidenceRef(ref, 'evidenceIds');
-  } catch {
-    return false;
-  }
-  const row = await trx
-    .selectFrom(EVIDENCE_TABLES[parsed.kind] as 'violations')
-    .select('id')
-    .where('supersedes_id', '=', parsed.id)
-    .where('revoked', '=', true)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 evidenceWithdrawnHooks.push(async (context, withdrawal) => {
-  await correctForWithdrawal({ ...dynamicServicesOf(context), actor: `correction (withdrawal recorded by ${context.principal?.subject ?? 'unknown'})` }, withdrawal);
+  const services = { ...dynamicServicesOf(context), actor: `correction (withdrawal recorded by ${context.principal?.subject ?? 'unknown'})` };
+  await correctForChangedEvidence(services, { creditCode: withdrawal.creditCode, replacedRef: withdrawal.withdrawnRef, triggerRef: withdrawal.withdrawalRef, change: 'WITHDRAWN' });
+});
+
+// A correcting record: the rating in force is corrected first; a corrected violation that changed no
+// rating in force may still call for a dynamic adjustment of its own (a veto in its twelve months).
+evidenceRecordedHooks.push(async (context, kind, row) => {
+  const supersedes = (row as { supersedes_id?: unknown }).supersedes_id;
+  if (supersedes == null || (row as { revoked?: unknown }).revoked) return;
+  const creditCode = String((row as { credit_code: string }).credit_code).trim();
+  const services = { ...dynamicServicesOf(context), actor: `correction (recorded by ${context.principal?.subject ?? 'unknown'})` };
+  const change: EvidenceChange = { creditCode, replacedRef: evidenceRef(kind, Number(supersedes)), triggerRef: evidenceRef(kind, Number(row.id)), change: 'CORRECTED' };
+  const corrected = await correctForChangedEvidence(services, change);
+  if (!corrected && kind === 'violation') await applyDynamicAdjustment(dynamicServicesOf(context), row as never);
 });
 
 builder.objectField(WithdrawEvidencePayload, 'correction', (t) =>
@@ -109,3 +142,18 @@ builder.objectField(WithdrawEvidencePayload, 'correction', (t) =>
     resolve: async (payload, _args, context) => (await effectTriggeredBy(context.db, payload.id)) ?? null,
   }),
 );
+
+for (const [kind, payload] of evidencePayloadRefs) {
+  builder.objectField(payload, 'correction', (t) =>
+    t.field({
+      type: EffectiveRatingRef,
+      nullable: true,
+      description:
+        'Set when this record corrects another (supersedesId) and that changed the rating in force: the enterprise re-rated for the same period on the corrected evidence, in effect now.',
+      resolve: async (p, _args, context) => {
+        const effect = await effectTriggeredBy(context.db, evidenceRef(kind, Number(p.row.id)));
+        return effect?.cause === 'CORRECTION' ? effect : null;
+      },
+    }),
+  );
+}

@@ -70,8 +70,8 @@ export interface EffectDecision {
   row: RatedRow;
   cause: 'DYNAMIC_ADJUSTMENT' | 'CORRECTION';
   detail: Record<string, unknown>;
-  /** Runs in the same transaction, after the effect and its register proposals. */
-  afterwards?: (trx: Db) => Promise<void>;
+  /** Runs in the same transaction, after the effect (the stored rating's id) and its register proposals. */
+  afterwards?: (trx: Db, ratingId: number) => Promise<void>;
 }
 
 /**
@@ -124,7 +124,7 @@ export async function putRatingIntoEffect(
       .values({ credit_code: code, rating_id: stored.id, effective_from: now, cause, trigger_evidence: trigger, decided_by: actor })
       .execute();
     await recordRatingProposals(trx as Db, { ratingIds: [Number(stored.id)] }, actor, now);
-    await decision.afterwards?.(trx as Db);
+    await decision.afterwards?.(trx as Db, Number(stored.id));
     await appendRunEvent(trx as Db, runId, 'PUBLISHED', actor, { published: 1, effectiveFrom: now.toISOString(), cause });
     return true;
   });
@@ -229,8 +229,9 @@ function ruleVersionFor(services: DynamicServices, current: EffectiveRating | un
   return services.rules.effectiveOn(setId, date) ?? (current ? services.rules.get(current.rule_set_id, current.rule_version) : undefined);
 }
 
+// A correction (a row superseding a record) is weighed by correction.ts first, which adjusts after it.
 evidenceRecordedHooks.push(async (context, kind, row) => {
-  if (kind === 'violation') await applyDynamicAdjustment(dynamicServicesOf(context), row as never);
+  if (kind === 'violation' && (row as { supersedes_id?: unknown }).supersedes_id == null) await applyDynamicAdjustment(dynamicServicesOf(context), row as never);
 });
 
 builder.objectField(evidencePayloadRefs.get('violation')!, 'dynamicAdjustment', (t) =>
@@ -238,6 +239,9 @@ builder.objectField(evidencePayloadRefs.get('violation')!, 'dynamicAdjustment', 
     type: EffectiveRatingRef,
     nullable: true,
     description: 'Set when this violation hit a one-vote veto (or a dynamic indicator) and re-rated the enterprise at once.',
-    resolve: async (payload, _args, context) => (await effectTriggeredBy(context.db, evidenceRef('violation', Number(payload.row.id)))) ?? null,
+    resolve: async (payload, _args, context) => {
+      const effect = await effectTriggeredBy(context.db, evidenceRef('violation', Number(payload.row.id)));
+      return effect?.cause === 'DYNAMIC_ADJUSTMENT' ? effect : null;
+    },
   }),
 );

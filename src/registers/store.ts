@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database, Db, RegisterKind } from '../db/database.ts';
 import { lockEnterpriseForWrite, lockTableForSingleWrite, REGISTER_WRITE_LOCK_TABLE } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
+import { offencesOf } from '../evidence/supersession.ts';
 import type { BlacklistProposal, LeaderProposal } from '../rules/engine.ts';
 import { addMonths } from '../rules/dates.ts';
 import { blacklistStateAt, dayOf, leaderStateAt, type BlacklistEventKind, type BlacklistState, type LeaderEventKind, type LeaderState, type RegisterEventFact } from './derive.ts';
@@ -116,7 +117,8 @@ async function evidenceBehindListings(trx: Trx, code: string): Promise<Set<strin
  * revokes a leader at once: a blacklisted enterprise cannot lead. Call inside a transaction.
  *
  * `onlyOnNewEvidence` (listings a rating proposes): one offence lists once. When every record the
- * listing rests on has already listed or extended a listing of this enterprise, nothing happens, so
+ * listing rests on (or a record it corrects, src/evidence/supersession.ts) has already listed or
+ * extended a listing of this enterprise, nothing happens, so
  * the next rating that still contains the same penalty neither prolongs the term (the 2016
  * memorandum: the record is updated after one year of good rectification) nor lists again after a
  * credit repair.
@@ -124,8 +126,10 @@ async function evidenceBehindListings(trx: Trx, code: string): Promise<Set<strin
 export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMonths: number, options: { onlyOnNewEvidence?: boolean } = {}): Promise<ListingOutcome> {
   await lockRegisters(trx, e.creditCode);
   if (options.onlyOnNewEvidence && e.evidenceIds.length > 0) {
-    const behind = await evidenceBehindListings(trx, e.creditCode);
-    if (e.evidenceIds.every((id) => behind.has(id))) return { event: null, eventId: null };
+    // By offence, not by id: a corrected record (a new id superseding the old) is the same offence.
+    const behind = await offencesOf(trx as Db, [...(await evidenceBehindListings(trx, e.creditCode))]);
+    const offences = await offencesOf(trx as Db, e.evidenceIds);
+    if ([...offences].every((offence) => behind.has(offence))) return { event: null, eventId: null };
   }
   const state = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
   const earliestRemoval = addMonths(dayOf(e.effectiveFrom), minimumMonths);

@@ -13,7 +13,7 @@ import { registerStandingAt } from '../registers/standing.ts';
 import type { RuleRegistry } from '../rules/index.ts';
 import { barChart, stackedBarChart, transitionChart } from './charts.ts';
 import { href, html, type SafeHtml } from './html.ts';
-import { chinaDateTime, chinaDay, endOfChinaDay, enterpriseLink, EVENT_LABELS, levelBadge, page, REGISTER_LABELS, STYLESHEET } from './layout.ts';
+import { chinaDateTime, chinaDay, endOfChinaDay, enterpriseLink, EVENT_LABELS, levelBadge, page, ratingCauseLabel, REGISTER_LABELS, STYLESHEET } from './layout.ts';
 import { INDUSTRY_SECTIONS, industrySection, LEVEL_INFO, LEVEL_ORDER, levelRank, NOT_RATED } from './levels.ts';
 import {
   dynamicAdjustments,
@@ -235,7 +235,7 @@ ${shown.map((h) => html`<tr><td>${enterpriseLink(h.creditCode, h.name)}</td><td>
 </dl>
 <h2>现行信用等级 Level in force</h2>
 ${rating
-  ? html`<p>${levelBadge(rating.level)} 得分 score ${Number(rating.score)} · ${rating.period} 年度 · ${rating.cause === 'DYNAMIC_ADJUSTMENT' ? '动态调整 dynamic adjustment' : '年度评价发布 annual publication'} · 自 since ${chinaDay(rating.effective_from)}</p>
+  ? html`<p>${levelBadge(rating.level)} 得分 score ${Number(rating.score)} · ${rating.period} 年度 · ${ratingCauseLabel(rating.cause, 'full')} · 自 since ${chinaDay(rating.effective_from)}</p>
 ${rating.vetoes.length ? html`<p>一票否决 Veto: ${rating.vetoes.map((v) => html`<strong>${vetoTitle(rating.rule_set_id, rating.rule_version, v)}</strong> `)}</p>` : ''}`
   : html`<p>${levelBadge(null)} 尚无已发布的评价 No published rating.</p>`}
 <h2>名录状态 Registers</h2>
@@ -251,7 +251,7 @@ ${registerEvents.map((e) => html`<tr><td>${chinaDay(e.effective_from)}</td><td>$
 ${published.length === 0
   ? html`<p class="note">无 None.</p>`
   : html`<div class="table-wrap"><table><thead><tr><th>生效 From</th><th>至 To</th><th>年度 Period</th><th>等级 Level</th><th class="num">得分 Score</th><th>方式 How</th><th class="hide-narrow">规则 Rules</th></tr></thead><tbody>
-${published.map((h) => html`<tr><td>${chinaDay(h.effective_from)}</td><td>${h.effective_to && h.effective_to <= now ? chinaDay(h.effective_to) : '现行 in force'}</td><td>${h.period}</td><td>${levelBadge(h.level)}${h.vetoes.length ? html`<br><span class="note">否决 veto: ${h.vetoes.map((v) => vetoTitle(h.rule_set_id, h.rule_version, v)).join('; ')}</span>` : ''}</td><td class="num">${Number(h.score)}</td><td>${h.cause === 'DYNAMIC_ADJUSTMENT' ? '动态调整 dynamic' : '年度发布 annual'}</td><td class="hide-narrow"><a href="/rules/${h.rule_set_id}/${h.rule_version}">${h.rule_set_id}@${h.rule_version}</a></td></tr>`)}
+${published.map((h) => html`<tr><td>${chinaDay(h.effective_from)}</td><td>${h.effective_to && h.effective_to <= now ? chinaDay(h.effective_to) : '现行 in force'}</td><td>${h.period}</td><td>${levelBadge(h.level)}${h.vetoes.length ? html`<br><span class="note">否决 veto: ${h.vetoes.map((v) => vetoTitle(h.rule_set_id, h.rule_version, v)).join('; ')}</span>` : ''}</td><td class="num">${Number(h.score)}</td><td>${ratingCauseLabel(h.cause, 'short')}</td><td class="hide-narrow"><a href="/rules/${h.rule_set_id}/${h.rule_version}">${h.rule_set_id}@${h.rule_version}</a></td></tr>`)}
 </tbody></table></div>`}
 <p class="note">本页只显示公开信息：等级、得分、一票否决项名称和名录原因。证据明细仅向企业本人和生态环境部门提供。This page shows public information only; evidence details are available to the enterprise itself and the bureau.</p>`;
     send(res, 200, page({ title: enterprise.name, titleEn: 'Enterprise', asOf: now, body }));

@@ -3,6 +3,7 @@ import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { registerEnterprise } from '../../src/evidence/enterprise-store.ts';
 import { evidenceAsOf } from '../../src/evidence/as-of.ts';
 import { loadEvidenceSet, loadEvidenceSets, type EvidenceSet } from '../../src/evidence/evidence-set.ts';
+import { evidenceChains, offencesOf } from '../../src/evidence/supersession.ts';
 import { recordEvidence, withdrawEvidence, type EvidenceValues } from '../../src/evidence/evidence-store.ts';
 import type { EvidenceKind } from '../../src/db/database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -155,6 +156,20 @@ describe('loadEvidenceSets', () => {
     expect(yearEnd.violations.map((v) => v.id)).toEqual([`violation:${otherEnterprise}`]);
     expect(yearEnd.disclosures).toEqual([]);
     expect(yearEnd.complaints).toEqual([]);
+  });
+
+  it('evidenceChains follows each record to the first and the latest row of its chain', async () => {
+    const ref = (id: number) => `violation:${id}`;
+    const chains = await evidenceChains(database.db, [ref(kept), ref(corrected), ref(correction), ref(withdrawn), ref(movedLater), 'violation:99999999', 'not-evidence']);
+    expect(Object.fromEntries(chains)).toEqual({
+      [ref(kept)]: { root: ref(kept), latest: ref(kept), withdrawn: false },
+      [ref(corrected)]: { root: ref(corrected), latest: ref(correction), withdrawn: false },
+      [ref(correction)]: { root: ref(corrected), latest: ref(correction), withdrawn: false },
+      [ref(withdrawn)]: { root: ref(withdrawn), latest: expect.stringMatching(/^violation:\d+$/), withdrawn: true },
+      [ref(movedLater)]: { root: ref(movedLater), latest: ref(movedLaterCorrection), withdrawn: false },
+    });
+    expect(chains.get(ref(withdrawn))!.latest).not.toBe(ref(withdrawn));
+    expect(await offencesOf(database.db, [ref(correction), ref(kept), 'not-evidence'])).toEqual(new Set([ref(corrected), ref(kept), 'not-evidence']));
   });
 
   it('returns an empty map for no codes', async () => {

@@ -1,0 +1,106 @@
+import { gql } from 'graphql-request';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// A penalty corrected on review (a new record superseding it) counts as corrected at once, as a
+// withdrawn one stops counting at once: the rating in force and the blacklisting follow the offence
+// as it now stands, and a correction is the same offence, never a second one.
+let server: TestServer;
+const officer = { role: 'bureau_officer' as const, org: 'linjiang-eeb', subject: 'officer-1' };
+const bank = { role: 'bank' as const, org: 'bank-1', subject: 'loans' };
+const REQUALIFIED = withCheckCharacter('91220681MA5000081');
+const TYPO = withCheckCharacter('91220681MA5000082');
+const WORSENED = withCheckCharacter('91220681MA5000083');
+const DAY = 86_400_000;
+
+const RECORD = gql`mutation($input: RecordViolationInput!) {
+  recordViolation(input: $input) { record { id } created dynamicAdjustment { level cause } correction { level cause triggerEvidence } } }`;
+const WITHDRAW = gql`mutation($input: WithdrawEvidenceInput!) { withdrawEvidence(input: $input) { withdrawalId correction { level cause } } }`;
+const CHECK = gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level blacklisted verdict earliestRemoval } }`;
+const HISTORY = gql`query($c: String!) { enterprise(creditCode: $c) { blacklistHistory { edges { node { event causeCode cause evidenceIds earliestRemoval } } } } }`;
+const EFFECTS = gql`query($c: String!) { enterprise(creditCode: $c) { ratings(first: 20) { edges { node { cause triggerEvidence } } } } }`;
+
+const today = () => server.clock.now().toISOString().slice(0, 10);
+const penalty = (creditCode: string, sourceId: string, decidedOn: string) => ({
+  creditCode, source: 'penalty-register', sourceId, decisionNumber: `临环罚〔2026〕${sourceId}号`, decidedOn,
+  violationType: 'FALSIFIED_MONITORING_DATA', legalBasis: '《中华人民共和国大气污染防治法》', fineCny: 200000, measures: ['CORRECTION_ORDER'],
+});
+const record = async (input: Record<string, unknown>) => (await server.client(officer).request<any>(RECORD, { input })).recordViolation;
+const history = async (code: string) => (await server.client(officer).request<any>(HISTORY, { c: code })).enterprise.blacklistHistory.edges.map((e: any) => e.node);
+const check = async (code: string) => (await server.client(bank).request<any>(CHECK, { c: code })).creditCheck;
+
+beforeAll(async () => {
+  server = await startTestServer({ LOG_LEVEL: 'error' });
+  for (const [code, name] of [[REQUALIFIED, '临江市东坡纸业有限公司'], [TYPO, '临江市西坡纸业有限公司'], [WORSENED, '临江市南坡纸业有限公司']] as const) {
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
+    });
+  }
+}, 60_000);
+
+afterAll(() => server?.stop());
+
+describe('a penalty corrected on review', () => {
+  it('re-qualified as a minor violation: the rating in force is corrected at once and the listing it made is lifted', async () => {
+    const original = penalty(REQUALIFIED, 'C-1', today());
+    const first = await record(original);
+    expect(first.dynamicAdjustment).toEqual({ level: 'BLACK', cause: 'DYNAMIC_ADJUSTMENT' });
+    expect(await check(REQUALIFIED)).toMatchObject({ level: 'BLACK', blacklisted: true, verdict: 'PROHIBITED' });
+
+    server.clock.advance(DAY);
+    const input = { ...original, sourceId: 'C-1-R', violationType: 'OTHER', fineCny: 5000, supersedesId: first.record.id, correctionReason: '行政复议变更：定性为一般违法' };
+    const corrected = await record(input);
+    expect(corrected.correction).toMatchObject({ cause: 'CORRECTION', triggerEvidence: corrected.record.id });
+    expect(corrected.correction.level).not.toBe('BLACK');
+    expect(corrected.dynamicAdjustment).toBeNull();
+    const after = await check(REQUALIFIED);
+    expect(after).toMatchObject({ level: corrected.correction.level, blacklisted: false });
+    expect(after.verdict).not.toBe('PROHIBITED');
+    const events = await history(REQUALIFIED);
+    expect(events.map((e: any) => [e.event, e.causeCode])).toEqual([['LISTED', 'BL_SERIOUS_DISHONESTY'], ['REMOVED', 'EVIDENCE_CORRECTED']]);
+    expect(events[1].evidenceIds).toEqual([first.record.id]);
+    expect(events[1].cause).not.toContain('violation:'); // the public register's reason names no evidence
+
+    // The public page says how the level in force came about, and shows no evidence id.
+    const page = await (await fetch(`${server.service.url}/enterprises/${REQUALIFIED}`)).text();
+    expect(page).toContain('复核更正 corrected on review');
+    expect(page).not.toContain('annual publication');
+    expect(page).not.toMatch(/violation:\d/);
+
+    // Sent again, the correction is a replay: nothing is corrected twice.
+    expect(await record(input)).toMatchObject({ created: false, record: { id: corrected.record.id } });
+    const effects = (await server.client(officer).request<any>(EFFECTS, { c: REQUALIFIED })).enterprise.ratings.edges.map((e: any) => e.node);
+    expect(effects.filter((e: any) => e.cause === 'CORRECTION')).toEqual([{ cause: 'CORRECTION', triggerEvidence: corrected.record.id }]);
+  });
+
+  it('a typo corrected is the same offence: it neither extends the listing; withdrawing the corrected record lifts it', async () => {
+    const original = penalty(TYPO, 'T-1', today());
+    const first = await record(original);
+    const listed = await check(TYPO);
+    expect(listed).toMatchObject({ blacklisted: true });
+
+    server.clock.advance(40 * DAY);
+    const corrected = await record({ ...original, sourceId: 'T-1-R', decisionNumber: '临环罚〔2026〕T-1号（更正）', supersedesId: first.record.id, correctionReason: '决定书编号笔误' });
+    // The rating in force is re-made on the corrected record (it cites the new id), at the same level.
+    expect(corrected.correction).toMatchObject({ cause: 'CORRECTION', level: 'BLACK' });
+    expect(corrected.dynamicAdjustment).toBeNull();
+    expect((await history(TYPO)).map((e: any) => e.event)).toEqual(['LISTED']);
+    expect((await check(TYPO)).earliestRemoval).toBe(listed.earliestRemoval);
+
+    server.clock.advance(DAY);
+    await server.client(officer).request<any>(WITHDRAW, { input: { id: corrected.record.id, reason: '行政复议撤销', source: 'review', sourceId: 'RV-T-1' } });
+    expect(await check(TYPO)).toMatchObject({ blacklisted: false });
+    const events = await history(TYPO);
+    expect(events.map((e: any) => [e.event, e.causeCode])).toEqual([['LISTED', 'BL_SERIOUS_DISHONESTY'], ['REMOVED', 'EVIDENCE_WITHDRAWN']]);
+  });
+
+  it('corrected into a veto with no rating in force: the correction makes the dynamic adjustment a new veto makes', async () => {
+    const minor = { ...penalty(WORSENED, 'W-1', today()), violationType: 'OTHER', fineCny: 5000 };
+    const first = await record(minor);
+    expect(first).toMatchObject({ dynamicAdjustment: null, correction: null });
+    const corrected = await record({ ...minor, sourceId: 'W-1-R', violationType: 'FALSIFIED_MONITORING_DATA', fineCny: 200000, supersedesId: first.record.id, correctionReason: '复核认定篡改监测数据' });
+    expect(corrected).toMatchObject({ dynamicAdjustment: { level: 'BLACK', cause: 'DYNAMIC_ADJUSTMENT' }, correction: null });
+    expect(await check(WORSENED)).toMatchObject({ level: 'BLACK', blacklisted: true });
+  });
+});
