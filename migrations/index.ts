@@ -13,6 +13,7 @@ import * as m0011 from './0011_recent_corrections_index.ts';
 import * as m0012 from './0012_pending_adjustments.ts';
 import * as m0013 from './0013_register_event_time.ts';
 import * as m0014 from './0014_rating_result_lz4.ts';
+import * as m0015 from './0015_leader_term_end_changes.ts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_pending_adjustments': m0012,
   '0013_register_event_time': m0013,
   '0014_rating_result_lz4': m0014,
+  '0015_leader_term_end_changes': m0015,
 };

@@ -9,7 +9,7 @@ import { CheckPurpose, CreditLevel, Verdict } from '../rules/rules-schema.ts';
 import type { Purpose } from '../rules/types.ts';
 import { assertPurposeAllowed, checkCodes, PURPOSE_OF_ROLE, type CreditCheckResult } from './check.ts';
 import { logInquiries, searchInquiries, type InquiryRow } from './inquiry-store.ts';
-import { changesAfter, encodeChangeKey, parseChangeKey, unwatchCodes, watchCodes, watchCount, watchedCodes, type ChangeRow } from './watch-store.ts';
+import { changesAfter, encodeChangeKey, LEADER_TERM_END_SOURCE, parseChangeKey, recordEndedLeaderTerms, unwatchCodes, watchCodes, watchCount, watchedCodes, type ChangeRow } from './watch-store.ts';
 
 /*
  * Lookups for banks, finance departments and insurers (docs/LOOKUPS.md). Reachable by bureau roles
@@ -315,7 +315,7 @@ interface WatchChange {
   changes: ChangeKind[];
 }
 
-const SOURCE_NAMES: Record<string, string> = { rating_effects: 'RATING_EFFECT', blacklist_events: 'BLACKLIST_EVENT', leader_events: 'LEADER_EVENT' };
+const SOURCE_NAMES: Record<string, string> = { rating_effects: 'RATING_EFFECT', blacklist_events: 'BLACKLIST_EVENT', leader_events: 'LEADER_EVENT', [LEADER_TERM_END_SOURCE]: 'LEADER_TERM_END' };
 
 const WatchChangeRef = builder.objectRef<WatchChange>('WatchChange').implement({
   description: 'A change to what a lookup answers for a watched code: the check just before it took effect and at that instant.',
@@ -323,7 +323,7 @@ const WatchChangeRef = builder.objectRef<WatchChange>('WatchChange').implement({
     id: t.id({ resolve: (c) => `change:${c.row.id}` }),
     creditCode: t.string({ resolve: (c) => c.row.credit_code }),
     enterpriseName: t.string({ nullable: true, resolve: (c) => c.after.enterpriseName }),
-    source: t.string({ description: 'RATING_EFFECT, BLACKLIST_EVENT or LEADER_EVENT.', resolve: (c) => SOURCE_NAMES[c.row.source_table] ?? c.row.source_table }),
+    source: t.string({ description: 'RATING_EFFECT, BLACKLIST_EVENT, LEADER_EVENT, or LEADER_TERM_END (a leader term that ended by itself, on its term end day).', resolve: (c) => SOURCE_NAMES[c.row.source_table] ?? c.row.source_table }),
     effectiveAt: t.field({ type: 'DateTime', resolve: (c) => c.row.effective_at }),
     recordedAt: t.field({ type: 'DateTime', resolve: (c) => c.row.recorded_at }),
     changes: t.field({ type: [WatchChangeKind], description: 'What differs between before and after.', resolve: (c) => c.changes }),
@@ -382,7 +382,7 @@ builder.queryField('watchChanges', (t) =>
   t.field({
     type: WatchChangeConnection,
     description:
-      'Changes to the institution’s watched codes (ratings taking effect, blacklist and leader events), oldest first. ' +
+      'Changes to the institution’s watched codes (ratings taking effect, blacklist and leader events, leader terms ending), oldest first. ' +
       'Pass the last endCursor as after: each change is handed out once, none is skipped. An empty page keeps the cursor where it was.',
     authScopes: { institution: true },
     args: { after: t.arg.string(), first: t.arg.int() },
@@ -390,6 +390,7 @@ builder.queryField('watchChanges', (t) =>
       const { org, purpose } = watcherOrg(context);
       const limit = pageSize(args.first, context.config.maxPageSize);
       const after = args.after ? parseChangeKey(String(decodeCursor(args.after, 'string'))) : null;
+      await recordEndedLeaderTerms(context.db, context.clock.now());
       const rows = await changesAfter(context.db, org, after, limit);
       const described = await describeChanges(context, rows.slice(0, limit), purpose);
       await logDeliveredChanges(context, described);

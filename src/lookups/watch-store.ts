@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { appError } from '../errors.ts';
+import { dayOf, leaderStateAt } from '../registers/derive.ts';
+import { leaderEvents } from '../registers/store.ts';
 
 /** Adds codes to an institution's watch list (one statement); returns how many were new. */
 export async function watchCodes(db: Db, org: string, codes: readonly string[], actor: string): Promise<number> {
@@ -62,6 +64,48 @@ export function parseChangeKey(key: string): ChangeCursor {
   if (!match) throw appError('VALIDATION_FAILED', 'after: not a cursor this feed issued', { field: 'after', expected: 'an endCursor from a previous page' });
   return { txid: match[1]!, id: Number(match[2]) };
 }
+
+/** The watch feed's source_table for a leader term that ended by itself (migration 0015). */
+export const LEADER_TERM_END_SOURCE = 'leader_terms';
+
+/**
+ * Writes a feed change for each leader term that ended by `now` and has none yet: a term ends on its
+ * term_end day (UTC) with no register event, so nothing else would tell a watcher. Run before the
+ * feed is read; idempotent (one change per event whose term ended, a unique index) and bounded by
+ * the leader register, not the population. Returns how many it wrote.
+ */
+export async function recordEndedLeaderTerms(db: Db, now: Date): Promise<number> {
+  const today = dayOf(now);
+  // A term that ended: the last LISTED or EXTENDED event before its term_end day, with no change yet.
+  const { rows } = await sql<{ id: string; credit_code: string; term_end: string }>`
+    select e.id, e.credit_code, e.term_end::text as term_end from leader_events e
+    where e.event in ('LISTED', 'EXTENDED') and e.term_end is not null and e.term_end <= ${today}::date
+      and not exists (
+        select 1 from leader_events later
+        where later.credit_code = e.credit_code and (later.effective_from, later.id) > (e.effective_from, e.id)
+          and later.effective_from < e.term_end::timestamp at time zone 'UTC')
+      and not exists (select 1 from credit_changes c where c.source_table = ${LEADER_TERM_END_SOURCE} and c.source_id = e.id)
+    order by e.id
+    limit ${MAX_TERM_ENDS_PER_PASS}`.execute(db);
+  let written = 0;
+  for (const row of rows) {
+    const code = row.credit_code.trim();
+    const endedAt = new Date(`${row.term_end}T00:00:00Z`);
+    const events = await leaderEvents(db, code);
+    const before = leaderStateAt(events, new Date(endedAt.getTime() - 1));
+    // Only a term that was running until that day and ended by itself (not an extension's old date).
+    if (!before.leader || before.termEnd !== row.term_end || leaderStateAt(events, endedAt).leader) continue;
+    const inserted = await sql`
+      insert into credit_changes (credit_code, source_table, source_id, effective_at)
+      values (${code}, ${LEADER_TERM_END_SOURCE}, ${row.id}::bigint, ${endedAt})
+      on conflict (source_id) where source_table = 'leader_terms' do nothing`.execute(db);
+    written += Number(inserted.numAffectedRows ?? 0n);
+  }
+  return written;
+}
+
+/** Leader terms recorded per pass: each pass handles the oldest; the next read handles the rest. */
+const MAX_TERM_ENDS_PER_PASS = 1000;
 
 /**
  * The next changes to an institution's watched codes after `after`, in (transaction, id) order.
