@@ -8,7 +8,7 @@ import type { RuleRegistry } from '../rules/index.ts';
 import { recordRatingProposals } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import { parsePeriod } from './period.ts';
-import { rateEnterprise, requireRuleVersion } from './runner.ts';
+import { rateEnterprise, requireRuleVersion, RUN_BATCH_SIZE } from './runner.ts';
 import { appendRunEvent, currentRunRatings, findRun, insertRatings, type RunRow } from './run-store.ts';
 
 /**
@@ -144,19 +144,26 @@ async function rerateWhereEvidenceChanged(trx: Transaction<Database>, rules: Rul
     for (const row of rows.rows) changed.add(row.credit_code);
   }
   if (changed.size === 0) return [];
-  const ratings = await currentRunRatings(trx, run.id, { limit: changed.size, after: null }, [...changed].sort());
-  if (ratings.length === 0) return [];
   const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
-  const codes = ratings.map((r) => r.credit_code);
-  const evidenceAt = await databaseNow(trx); // the clock recorded_at is stamped by (src/db/database-clock.ts)
-  const sets = await loadEvidenceSets(trx, codes, { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, codes, evidenceAt) });
   const period = parsePeriod(run.period);
-  const rerated = ratings
-    .map((r) => ({ stored: r, row: rateEnterprise(ruleSet, sets.get(r.credit_code)!, period).row }))
-    .filter(({ stored, row }) => row.resultHash !== stored.result_hash);
-  if (rerated.length === 0) return [];
-  await insertRatings(trx, rerated.map(({ stored, row }) => ({ ...row, runId: run.id, evidenceKnownAt: evidenceAt, supersedesId: stored.id })));
-  return rerated.map(({ stored }) => stored.credit_code);
+  const evidenceAt = await databaseNow(trx); // the clock recorded_at is stamped by (src/db/database-clock.ts)
+  const rerated: string[] = [];
+  // In batches, as a run rates: an import during publicity may have touched most of the run.
+  const sorted = [...changed].sort();
+  for (let i = 0; i < sorted.length; i += RUN_BATCH_SIZE) {
+    const batch = sorted.slice(i, i + RUN_BATCH_SIZE);
+    const ratings = await currentRunRatings(trx, run.id, { limit: batch.length, after: null }, batch);
+    if (ratings.length === 0) continue;
+    const codes = ratings.map((r) => r.credit_code);
+    const sets = await loadEvidenceSets(trx, codes, { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, codes, evidenceAt), datedBy: period.end });
+    const differing = ratings
+      .map((r) => ({ stored: r, row: rateEnterprise(ruleSet, sets.get(r.credit_code)!, period).row }))
+      .filter(({ stored, row }) => row.resultHash !== stored.result_hash);
+    if (differing.length === 0) continue;
+    await insertRatings(trx, differing.map(({ stored, row }) => ({ ...row, runId: run.id, evidenceKnownAt: evidenceAt, supersedesId: stored.id })));
+    rerated.push(...differing.map(({ stored }) => stored.credit_code));
+  }
+  return rerated;
 }
 
 export interface ObjectionFiling {
