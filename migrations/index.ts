@@ -14,6 +14,7 @@ import * as m0012 from './0012_pending_adjustments.ts';
 import * as m0013 from './0013_register_event_time.ts';
 import * as m0014 from './0014_rating_result_lz4.ts';
 import * as m0015 from './0015_leader_term_end_changes.ts';
+import * as m0016 from './0016_evidence_recorded_at_brin.ts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0013_register_event_time': m0013,
   '0014_rating_result_lz4': m0014,
   '0015_leader_term_end_changes': m0015,
+  '0016_evidence_recorded_at_brin': m0016,
 };

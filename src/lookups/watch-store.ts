@@ -76,36 +76,40 @@ export const LEADER_TERM_END_SOURCE = 'leader_terms';
  */
 export async function recordEndedLeaderTerms(db: Db, now: Date): Promise<number> {
   const today = dayOf(now);
-  // A term that ended: the last LISTED or EXTENDED event before its term_end day, with no change yet.
-  const { rows } = await sql<{ id: string; credit_code: string; term_end: string }>`
-    select e.id, e.credit_code, e.term_end::text as term_end from leader_events e
-    where e.event in ('LISTED', 'EXTENDED') and e.term_end is not null and e.term_end <= ${today}::date
-      and not exists (
-        select 1 from leader_events later
-        where later.credit_code = e.credit_code and (later.effective_from, later.id) > (e.effective_from, e.id)
-          and later.effective_from < e.term_end::timestamp at time zone 'UTC')
-      and not exists (select 1 from credit_changes c where c.source_table = ${LEADER_TERM_END_SOURCE} and c.source_id = e.id)
-    order by e.id
-    limit ${MAX_TERM_ENDS_PER_PASS}`.execute(db);
   let written = 0;
-  for (const row of rows) {
-    const code = row.credit_code.trim();
-    const endedAt = new Date(`${row.term_end}T00:00:00Z`);
-    const events = await leaderEvents(db, code);
-    const before = leaderStateAt(events, new Date(endedAt.getTime() - 1));
-    // Only a term that was running until that day and ended by itself (not an extension's old date).
-    if (!before.leader || before.termEnd !== row.term_end || leaderStateAt(events, endedAt).leader) continue;
-    const inserted = await sql`
-      insert into credit_changes (credit_code, source_table, source_id, effective_at)
-      values (${code}, ${LEADER_TERM_END_SOURCE}, ${row.id}::bigint, ${endedAt})
-      on conflict (source_id) where source_table = 'leader_terms' do nothing`.execute(db);
-    written += Number(inserted.numAffectedRows ?? 0n);
+  // Page by event id, so a candidate that turns out not to have ended never hides the ones after it.
+  for (let afterId = 0; ; ) {
+    // A term that may have ended: the last LISTED or EXTENDED event before its term_end day, with no change yet.
+    const { rows } = await sql<{ id: string; credit_code: string; term_end: string }>`
+      select e.id, e.credit_code, e.term_end::text as term_end from leader_events e
+      where e.id > ${afterId} and e.event in ('LISTED', 'EXTENDED') and e.term_end is not null and e.term_end <= ${today}::date
+        and not exists (
+          select 1 from leader_events later
+          where later.credit_code = e.credit_code and (later.effective_from, later.id) > (e.effective_from, e.id)
+            and later.effective_from < e.term_end::timestamp at time zone 'UTC')
+        and not exists (select 1 from credit_changes c where c.source_table = ${LEADER_TERM_END_SOURCE} and c.source_id = e.id)
+      order by e.id
+      limit ${TERM_ENDS_PER_PAGE}`.execute(db);
+    for (const row of rows) {
+      const code = row.credit_code.trim();
+      const endedAt = new Date(`${row.term_end}T00:00:00Z`);
+      const events = await leaderEvents(db, code);
+      const before = leaderStateAt(events, new Date(endedAt.getTime() - 1));
+      // Only a term that was running until that day and ended by itself (not an extension's old date).
+      if (!before.leader || before.termEnd !== row.term_end || leaderStateAt(events, endedAt).leader) continue;
+      const inserted = await sql`
+        insert into credit_changes (credit_code, source_table, source_id, effective_at)
+        values (${code}, ${LEADER_TERM_END_SOURCE}, ${row.id}::bigint, ${endedAt})
+        on conflict (source_id) where source_table = 'leader_terms' do nothing`.execute(db);
+      written += Number(inserted.numAffectedRows ?? 0n);
+    }
+    if (rows.length < TERM_ENDS_PER_PAGE) return written;
+    afterId = Number(rows[rows.length - 1]!.id);
   }
-  return written;
 }
 
-/** Leader terms recorded per pass: each pass handles the oldest; the next read handles the rest. */
-const MAX_TERM_ENDS_PER_PASS = 1000;
+/** Candidate leader events read per query (the pass reads them all, a page at a time: the leader register is small). */
+const TERM_ENDS_PER_PAGE = 500;
 
 /**
  * The next changes to an institution's watched codes after `after`, in (transaction, id) order.

@@ -4,7 +4,7 @@ import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import { evidenceRef } from '../evidence/ids.ts';
 import { evidenceChains, offencesOf } from '../evidence/supersession.ts';
 import { builder } from '../graphql/builder.ts';
-import { blacklistStateOf, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
+import { blacklistStateOf, EVIDENCE_CORRECTED, EVIDENCE_WITHDRAWN, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import { applyDynamicAdjustment, dynamicServicesOf, putRatingIntoEffect, type DynamicServices } from './dynamic.ts';
 import { effectTriggeredBy } from './effect-store.ts';
@@ -12,10 +12,6 @@ import { parsePeriod } from './period.ts';
 import { rateEnterprise } from './runner.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
 
-/** Cause code of a blacklist removal because every record behind the listing was withdrawn. */
-export const EVIDENCE_WITHDRAWN = 'EVIDENCE_WITHDRAWN';
-/** Cause code of a blacklist removal because the records behind it were withdrawn or corrected into ones that list no more. */
-export const EVIDENCE_CORRECTED = 'EVIDENCE_CORRECTED';
 
 /** A record that stopped counting as it was: withdrawn, or replaced by a correction. */
 export interface EvidenceChange {
@@ -75,33 +71,36 @@ async function offencesStillListing(trx: Db, ratingId: number): Promise<Set<stri
 }
 
 /**
- * Removes the current listing when no record it rests on (its LISTED and EXTENDED events) still
- * supports it: each was withdrawn, or — when a corrected rating was just made (`stillListing`, the
- * offences its blacklist proposals rest on) — corrected into a version no criterion lists on. Without
- * a new rating, a corrected record keeps its listing: whether the correction still meets a criterion
- * is then the bureau's to judge.
+ * Removes the current listing when none of its events (LISTED, EXTENDED) still stands. An event
+ * stands while any of its records stands: not withdrawn (following its corrections to the latest),
+ * and, if corrected, still proposed for listing by the corrected rating just made (`stillListing`,
+ * the offences its blacklist proposals rest on) — but only for an event a rating listed by itself
+ * (an automatic proposal). A listing the bureau decided or confirmed, or a correction with no new
+ * rating to judge it, is the bureau's to lift: only withdrawals end it.
  */
 async function liftListingNoLongerSupported(trx: Db, code: string, services: DynamicServices, stillListing: ReadonlySet<string> | null): Promise<void> {
   await lockRegisters(trx, code); // the state read below stays true until this transaction ends
   const state = await blacklistStateOf(trx, code, services.now);
   if (!state.listed || state.listingEventId === null) return;
   const events = await trx
-    .selectFrom('blacklist_events')
-    .select('evidence_ids')
-    .where('credit_code', '=', code)
-    .where('id', '>=', state.listingEventId)
-    .where('event', 'in', ['LISTED', 'EXTENDED'])
+    .selectFrom('blacklist_events as e')
+    .leftJoin('register_proposals as p', 'p.id', 'e.proposal_id')
+    .select(['e.evidence_ids', 'p.automatic'])
+    .where('e.credit_code', '=', code)
+    .where('e.id', '>=', state.listingEventId)
+    .where('e.event', 'in', ['LISTED', 'EXTENDED'])
     .execute();
   const refs = [...new Set(events.flatMap((e) => e.evidence_ids))];
   if (refs.length === 0 || events.some((e) => e.evidence_ids.length === 0)) return; // a listing on no record is the bureau's to lift
   const chains = await evidenceChains(trx, refs);
-  const noLongerSupports = (ref: string): boolean => {
+  const stands = (ref: string, listedByRating: boolean): boolean => {
     const chain = chains.get(ref);
-    if (!chain) return false; // not an evidence record: the bureau's to judge
-    if (chain.withdrawn) return true;
-    return stillListing !== null && chain.latest !== ref && !stillListing.has(chain.root);
+    if (!chain) return true; // not an evidence record: the bureau's to judge
+    if (chain.withdrawn) return false;
+    if (chain.latest === ref || !listedByRating || stillListing === null) return true;
+    return stillListing.has(chain.root);
   };
-  if (!refs.every(noLongerSupports)) return;
+  if (events.some((e) => e.evidence_ids.some((ref) => stands(ref, e.automatic === true)))) return;
   const allWithdrawn = refs.every((ref) => chains.get(ref)!.withdrawn);
   // The public register shows the cause: it names no evidence (the ids are in evidence_ids).
   await removeFromBlacklist(trx, {
@@ -122,16 +121,18 @@ evidenceWithdrawnHooks.push(async (context, withdrawal) => {
   await correctForChangedEvidence(services, { creditCode: withdrawal.creditCode, replacedRef: withdrawal.withdrawnRef, triggerRef: withdrawal.withdrawalRef, change: 'WITHDRAWN' });
 });
 
-// A correcting record: the rating in force is corrected first; a corrected violation that changed no
-// rating in force may still call for a dynamic adjustment of its own (a veto in its twelve months).
+// A correcting record. A corrected violation is first weighed for a dynamic adjustment of its own, as
+// a new one would be: its twelve months, which may not be the rating in force's period (a date fixed
+// into a later month). Only when that takes no effect is the rating in force corrected: re-rated for its
+// period on the corrected evidence, either way. Both use the correcting record as the trigger, so the
+// record sent again changes nothing twice.
 evidenceRecordedHooks.push(async (context, kind, row) => {
   const supersedes = (row as { supersedes_id?: unknown }).supersedes_id;
   if (supersedes == null || (row as { revoked?: unknown }).revoked) return;
+  if (kind === 'violation' && (await applyDynamicAdjustment(dynamicServicesOf(context), row as never))) return;
   const creditCode = String((row as { credit_code: string }).credit_code).trim();
   const services = { ...dynamicServicesOf(context), actor: `correction (recorded by ${context.principal?.subject ?? 'unknown'})` };
-  const change: EvidenceChange = { creditCode, replacedRef: evidenceRef(kind, Number(supersedes)), triggerRef: evidenceRef(kind, Number(row.id)), change: 'CORRECTED' };
-  const corrected = await correctForChangedEvidence(services, change);
-  if (!corrected && kind === 'violation') await applyDynamicAdjustment(dynamicServicesOf(context), row as never);
+  await correctForChangedEvidence(services, { creditCode, replacedRef: evidenceRef(kind, Number(supersedes)), triggerRef: evidenceRef(kind, Number(row.id)), change: 'CORRECTED' });
 });
 
 builder.objectField(WithdrawEvidencePayload, 'correction', (t) =>

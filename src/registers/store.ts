@@ -105,10 +105,35 @@ function originColumns(e: NewRegisterEvent) {
 
 export type ListingOutcome = { event: 'LISTED' | 'EXTENDED'; eventId: number } | { event: null; eventId: null };
 
-/** Evidence records that have already put this enterprise on the blacklist or kept it there, in any listing. */
+/** Cause code of a blacklist removal because every record behind the listing was withdrawn. */
+export const EVIDENCE_WITHDRAWN = 'EVIDENCE_WITHDRAWN';
+/** Cause code of a blacklist removal because its records were withdrawn or corrected into ones no criterion lists on. */
+export const EVIDENCE_CORRECTED = 'EVIDENCE_CORRECTED';
+
+/**
+ * Evidence records that have already put this enterprise on the blacklist or kept it there, in any
+ * listing but one lifted because its records were withdrawn or corrected away: such a record never
+ * served a listing, and when a later review restores it (corrected back) it lists again.
+ */
 async function evidenceBehindListings(trx: Trx, code: string): Promise<Set<string>> {
-  const rows = await trx.selectFrom('blacklist_events').select('evidence_ids').where('credit_code', '=', code).where('event', 'in', ['LISTED', 'EXTENDED']).execute();
-  return new Set(rows.flatMap((r) => r.evidence_ids));
+  const events = await trx
+    .selectFrom('blacklist_events')
+    .select(['event', 'cause_code', 'evidence_ids'])
+    .where('credit_code', '=', code)
+    .orderBy('effective_from')
+    .orderBy('id')
+    .execute();
+  const behind = new Set<string>();
+  let listing: string[] = [];
+  for (const e of events) {
+    if (e.event === 'LISTED' || e.event === 'EXTENDED') listing.push(...e.evidence_ids);
+    else if (e.event === 'REMOVED') {
+      if (e.cause_code !== EVIDENCE_WITHDRAWN && e.cause_code !== EVIDENCE_CORRECTED) for (const ref of listing) behind.add(ref);
+      listing = [];
+    }
+  }
+  for (const ref of listing) behind.add(ref);
+  return behind;
 }
 
 /**

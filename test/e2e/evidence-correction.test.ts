@@ -12,6 +12,10 @@ const bank = { role: 'bank' as const, org: 'bank-1', subject: 'loans' };
 const REQUALIFIED = withCheckCharacter('91220681MA5000081');
 const TYPO = withCheckCharacter('91220681MA5000082');
 const WORSENED = withCheckCharacter('91220681MA5000083');
+const REDATED = withCheckCharacter('91220681MA5000084');
+const RESTORED = withCheckCharacter('91220681MA5000085');
+const BY_HAND = withCheckCharacter('91220681MA5000086');
+const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
 const DAY = 86_400_000;
 
 const RECORD = gql`mutation($input: RecordViolationInput!) {
@@ -32,7 +36,10 @@ const check = async (code: string) => (await server.client(bank).request<any>(CH
 
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: 'error' });
-  for (const [code, name] of [[REQUALIFIED, '临江市东坡纸业有限公司'], [TYPO, '临江市西坡纸业有限公司'], [WORSENED, '临江市南坡纸业有限公司']] as const) {
+  for (const [code, name] of [
+    [REQUALIFIED, '临江市东坡纸业有限公司'], [TYPO, '临江市西坡纸业有限公司'], [WORSENED, '临江市南坡纸业有限公司'],
+    [REDATED, '临江市北坡纸业有限公司'], [RESTORED, '临江市上坡纸业有限公司'], [BY_HAND, '临江市下坡纸业有限公司'],
+  ] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
     });
@@ -82,9 +89,8 @@ describe('a penalty corrected on review', () => {
 
     server.clock.advance(40 * DAY);
     const corrected = await record({ ...original, sourceId: 'T-1-R', decisionNumber: '临环罚〔2026〕T-1号（更正）', supersedesId: first.record.id, correctionReason: '决定书编号笔误' });
-    // The rating in force is re-made on the corrected record (it cites the new id), at the same level.
-    expect(corrected.correction).toMatchObject({ cause: 'CORRECTION', level: 'BLACK' });
-    expect(corrected.dynamicAdjustment).toBeNull();
+    // The corrected veto is adjusted for as the original was (the rating in force now cites the new id), at the same level.
+    expect(corrected).toMatchObject({ dynamicAdjustment: { cause: 'DYNAMIC_ADJUSTMENT', level: 'BLACK' }, correction: null });
     expect((await history(TYPO)).map((e: any) => e.event)).toEqual(['LISTED']);
     expect((await check(TYPO)).earliestRemoval).toBe(listed.earliestRemoval);
 
@@ -102,5 +108,49 @@ describe('a penalty corrected on review', () => {
     const corrected = await record({ ...minor, sourceId: 'W-1-R', violationType: 'FALSIFIED_MONITORING_DATA', fineCny: 200000, supersedesId: first.record.id, correctionReason: '复核认定篡改监测数据' });
     expect(corrected).toMatchObject({ dynamicAdjustment: { level: 'BLACK', cause: 'DYNAMIC_ADJUSTMENT' }, correction: null });
     expect(await check(WORSENED)).toMatchObject({ level: 'BLACK', blacklisted: true });
+  });
+
+  it('a veto whose decision date is corrected into a later month stays a veto: BLACK and listed, not corrected away with the old month', async () => {
+    const now = server.clock.now();
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 10)).toISOString().slice(0, 10);
+    const original = penalty(REDATED, 'D-1', lastMonth);
+    const first = await record(original);
+    expect(await check(REDATED)).toMatchObject({ level: 'BLACK', blacklisted: true });
+    const corrected = await record({ ...original, sourceId: 'D-1-R', decidedOn: today(), supersedesId: first.record.id, correctionReason: '决定日期笔误' });
+    expect(corrected).toMatchObject({ dynamicAdjustment: { level: 'BLACK' }, correction: null });
+    expect(await check(REDATED)).toMatchObject({ level: 'BLACK', blacklisted: true });
+    expect((await history(REDATED)).map((e: any) => e.event)).toEqual(['LISTED']);
+  });
+
+  it('corrected away and restored by a second review: the listing lifted with the first correction is made again', async () => {
+    const original = penalty(RESTORED, 'R-1', today());
+    const first = await record(original);
+    server.clock.advance(DAY);
+    const minor = await record({ ...original, sourceId: 'R-1-R', violationType: 'OTHER', fineCny: 5000, supersedesId: first.record.id, correctionReason: '复议变更' });
+    expect(await check(RESTORED)).toMatchObject({ blacklisted: false });
+    server.clock.advance(DAY);
+    const restored = await record({ ...original, sourceId: 'R-1-RR', supersedesId: minor.record.id, correctionReason: '再审恢复原定性' });
+    expect(restored.dynamicAdjustment).toMatchObject({ level: 'BLACK' });
+    expect(await check(RESTORED)).toMatchObject({ level: 'BLACK', blacklisted: true });
+    expect((await history(RESTORED)).map((e: any) => [e.event, e.causeCode])).toEqual([
+      ['LISTED', 'BL_SERIOUS_DISHONESTY'], ['REMOVED', 'EVIDENCE_CORRECTED'], ['LISTED', 'BL_SERIOUS_DISHONESTY'],
+    ]);
+  });
+
+  it('a listing the bureau decided stays when a record behind it is corrected: only a withdrawal lifts it', async () => {
+    const incident = { ...penalty(BY_HAND, 'M-1', today()), violationType: 'ENVIRONMENTAL_INCIDENT', incidentSeverity: 'GENERAL', fineCny: 50000, measures: ['FINE'] };
+    const first = await record(incident);
+    expect(first.dynamicAdjustment).not.toBeNull(); // a rating in force that rests on the record
+    await server.client(admin).request(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: BY_HAND, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '拒不改正，屡查屡犯', evidenceIds: [first.record.id], minimumMonths: 6 },
+    });
+    // Re-qualified as a smaller offence: the rating in force is corrected, the bureau's listing is not touched.
+    const corrected = await record({ ...incident, sourceId: 'M-1-R', violationType: 'OTHER', incidentSeverity: null, fineCny: 5000, supersedesId: first.record.id, correctionReason: '复议变更定性' });
+    expect(corrected).toMatchObject({ dynamicAdjustment: null, correction: { cause: 'CORRECTION' } });
+    expect((await history(BY_HAND)).map((e: any) => e.event)).toEqual(['LISTED']);
+    expect(await check(BY_HAND)).toMatchObject({ blacklisted: true });
+    // Withdrawn, it no longer supports the listing, whoever decided it.
+    await server.client(officer).request<any>(WITHDRAW, { input: { id: corrected.record.id, reason: '行政复议撤销', source: 'review', sourceId: 'RV-M-1' } });
+    expect(await check(BY_HAND)).toMatchObject({ blacklisted: false });
   });
 });
