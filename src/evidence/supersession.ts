@@ -67,3 +67,16 @@ export async function offencesOf(db: Db, refs: readonly string[]): Promise<Set<s
   const chains = await evidenceChains(db, refs);
   return new Set(refs.map((ref) => chains.get(ref)?.root ?? ref));
 }
+
+/** The versions a record replaced, nearest first (a correction's corrected record, its own, …). */
+export async function earlierVersions(db: Db, ref: string): Promise<string[]> {
+  const { kind, id } = parseEvidenceRef(ref, 'id');
+  const table = sql.table(EVIDENCE_TABLES[kind]);
+  const { rows } = await sql<{ id: string }>`
+    with recursive up(id, supersedes_id, depth) as (
+      select t.id, t.supersedes_id, 0 from ${table} t where t.id = ${id}
+      union all
+      select earlier.id, earlier.supersedes_id, up.depth + 1 from up join ${table} earlier on earlier.id = up.supersedes_id)
+    select id from up where depth > 0 order by depth`.execute(db);
+  return rows.map((r) => evidenceRef(kind, Number(r.id)));
+}

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.ts';
 import { evidencePayloadRefs, evidenceRecordedHooks, evidenceWithdrawnHooks, WithdrawEvidencePayload } from '../evidence/evidence-schema.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
 import { evidenceRef } from '../evidence/ids.ts';
-import { evidenceChains, offencesOf } from '../evidence/supersession.ts';
+import { earlierVersions, evidenceChains, offencesOf } from '../evidence/supersession.ts';
 import { builder } from '../graphql/builder.ts';
 import { blacklistStateOf, EVIDENCE_CORRECTED, EVIDENCE_WITHDRAWN, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
@@ -123,13 +123,17 @@ evidenceWithdrawnHooks.push(async (context, withdrawal) => {
 
 // A correcting record. A corrected violation is first weighed for a dynamic adjustment of its own, as
 // a new one would be: its twelve months, which may not be the rating in force's period (a date fixed
-// into a later month). Only when that takes no effect is the rating in force corrected: re-rated for its
-// period on the corrected evidence, either way. Both use the correcting record as the trigger, so the
+// into a later month) — unless the offence was acted on before and a later rating has taken over since
+// (applyDynamicAdjustment's `correcting`). Only when that takes no effect is the rating in force
+// corrected: re-rated for its period on the corrected evidence, either way. Both use the correcting record as the trigger, so the
 // record sent again changes nothing twice.
 evidenceRecordedHooks.push(async (context, kind, row) => {
   const supersedes = (row as { supersedes_id?: unknown }).supersedes_id;
   if (supersedes == null || (row as { revoked?: unknown }).revoked) return;
-  if (kind === 'violation' && (await applyDynamicAdjustment(dynamicServicesOf(context), row as never))) return;
+  if (kind === 'violation') {
+    const correcting = await earlierVersions(context.db, evidenceRef(kind, Number(row.id)));
+    if (await applyDynamicAdjustment(dynamicServicesOf(context), row as never, { correcting })) return;
+  }
   const creditCode = String((row as { credit_code: string }).credit_code).trim();
   const services = { ...dynamicServicesOf(context), actor: `correction (recorded by ${context.principal?.subject ?? 'unknown'})` };
   await correctForChangedEvidence(services, { creditCode, replacedRef: evidenceRef(kind, Number(supersedes)), triggerRef: evidenceRef(kind, Number(row.id)), change: 'CORRECTED' });

@@ -11,7 +11,7 @@ import { builder } from '../graphql/builder.ts';
 import type { CompiledRuleSet, Level, Rating, RuleRegistry } from '../rules/index.ts';
 import type { Logger } from '../logger.ts';
 import { evaluate, levelRank } from '../rules/engine.ts';
-import { effectiveRatingsAt, effectTriggeredBy, type EffectiveRating } from './effect-store.ts';
+import { anyEffectTriggeredBy, effectiveRatingsAt, effectTriggeredBy, type EffectiveRating } from './effect-store.ts';
 import { parsePeriod, type RatingPeriod } from './period.ts';
 import type { RatedRow } from './evaluation-pool.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
@@ -38,13 +38,21 @@ export interface StoredViolation {
  * (a veto of last year's rating, say) could otherwise raise a RED enterprise to GREEN because of a
  * new, smaller offence; such a re-rating is not made effective (the next annual rating weighs both).
  */
-export async function applyDynamicAdjustment(services: DynamicServices, violation: StoredViolation & { revoked?: unknown }): Promise<boolean> {
+export async function applyDynamicAdjustment(
+  services: DynamicServices,
+  violation: StoredViolation & { revoked?: unknown },
+  options: { correcting?: readonly string[] } = {},
+): Promise<boolean> {
   if (violation.revoked) return false;
   const { logger } = services;
   const ref = evidenceRef('violation', Number(violation.id));
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
   return putRatingIntoEffect(services, code, ref, async (trx, current, evidenceAt) => {
+    // A correction of an offence already acted on replaces that adjustment only while it is the rating
+    // in force: once a later rating has taken over, the offence was weighed, not to be punished again.
+    const { correcting = [] } = options;
+    if (correcting.length > 0 && !(current?.trigger_evidence && correcting.includes(current.trigger_evidence)) && (await anyEffectTriggeredBy(trx, correcting))) return null;
     const rules = ruleVersionFor(services, current, decidedOn);
     if (!rules) {
       logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');

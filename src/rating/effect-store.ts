@@ -77,3 +77,10 @@ export async function effectTriggeredBy(db: Db, evidenceRef: string): Promise<Ef
   const row = result.rows[0];
   return row ? trimmed(row) : undefined;
 }
+
+/** Whether any of these evidence refs triggered an effect (an adjustment or correction was made for it). */
+export async function anyEffectTriggeredBy(db: Db, evidenceRefs: readonly string[]): Promise<boolean> {
+  if (evidenceRefs.length === 0) return false;
+  const row = await db.selectFrom('rating_effects').select('id').where('trigger_evidence', 'in', [...evidenceRefs]).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

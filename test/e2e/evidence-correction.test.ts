@@ -1,6 +1,7 @@
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // A penalty corrected on review (a new record superseding it) counts as corrected at once, as a
@@ -15,6 +16,7 @@ const WORSENED = withCheckCharacter('91220681MA5000083');
 const REDATED = withCheckCharacter('91220681MA5000084');
 const RESTORED = withCheckCharacter('91220681MA5000085');
 const BY_HAND = withCheckCharacter('91220681MA5000086');
+const OLD = withCheckCharacter('91220681MA5000087');
 const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
 const DAY = 86_400_000;
 
@@ -38,7 +40,7 @@ beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: 'error' });
   for (const [code, name] of [
     [REQUALIFIED, '临江市东坡纸业有限公司'], [TYPO, '临江市西坡纸业有限公司'], [WORSENED, '临江市南坡纸业有限公司'],
-    [REDATED, '临江市北坡纸业有限公司'], [RESTORED, '临江市上坡纸业有限公司'], [BY_HAND, '临江市下坡纸业有限公司'],
+    [REDATED, '临江市北坡纸业有限公司'], [RESTORED, '临江市上坡纸业有限公司'], [BY_HAND, '临江市下坡纸业有限公司'], [OLD, '临江市老坡纸业有限公司'],
   ] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
@@ -152,5 +154,22 @@ describe('a penalty corrected on review', () => {
     // Withdrawn, it no longer supports the listing, whoever decided it.
     await server.client(officer).request<any>(WITHDRAW, { input: { id: corrected.record.id, reason: '行政复议撤销', source: 'review', sourceId: 'RV-M-1' } });
     expect(await check(BY_HAND)).toMatchObject({ blacklisted: false });
+  });
+
+  // Last: it moves the clock more than a year on.
+  it('a typo fixed in a veto a later annual rating has taken over from is not acted on again', async () => {
+    const year = server.clock.now().getUTCFullYear();
+    const original = penalty(OLD, 'O-1', `${year - 1}-06-01`);
+    const first = await record(original);
+    expect(first.dynamicAdjustment).toMatchObject({ level: 'BLACK' });
+    // The next year's annual rating, which no longer sees the penalty, takes over.
+    server.clock.advance(Date.UTC(year + 1, 0, 10) - server.clock.now().getTime());
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: String(year), scope: { creditCodes: [OLD] } });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
+    const inForce = (await check(OLD)).level;
+    expect(inForce).not.toBe('BLACK');
+    const corrected = await record({ ...original, sourceId: 'O-1-R', decisionNumber: '临环罚〔2026〕O-1号（更正）', supersedesId: first.record.id, correctionReason: '决定书编号笔误' });
+    expect(corrected).toMatchObject({ dynamicAdjustment: null, correction: null });
+    expect((await check(OLD)).level).toBe(inForce);
   });
 });
