@@ -12,7 +12,6 @@ import { parsePeriod } from './period.ts';
 import { rateEnterprise } from './runner.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
 
-
 /** A record that stopped counting as it was: withdrawn, or replaced by a correction. */
 export interface EvidenceChange {
   creditCode: string;
