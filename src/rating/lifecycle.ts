@@ -10,6 +10,7 @@ import { evidenceStandingAt } from '../registers/standing.ts';
 import { parsePeriod } from './period.ts';
 import { rateEnterprise, requireRuleVersion, RUN_BATCH_SIZE } from './runner.ts';
 import { appendRunEvent, currentRunRatings, findRun, insertRatings, type RunRow } from './run-store.ts';
+import type { Page } from '../graphql/pagination.ts';
 
 /**
  * The rating lifecycle: DRAFTED → PUBLICITY → PUBLISHED, or WITHDRAWN from DRAFTED or PUBLICITY.
@@ -93,7 +94,9 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
       throw appError('CONFLICT', `the publicity period of run ${runId} lasts until ${endsAt.toISOString()}`, { field: 'runId', publicityEndsAt: endsAt.toISOString() });
     }
     const open = await openObjectionCount(trx, runId);
-    if (open > 0) throw appError('CONFLICT', `run ${runId} has ${open} open objection(s); decide them before publishing`, { field: 'runId', openObjections: open });
+    if (open > 0) {
+      throw appError('CONFLICT', `run ${runId} has ${open} open objection(s); decide them before publishing (ratingRun { objections(openOnly: true) } lists them)`, { field: 'runId', openObjections: open });
+    }
     // Evidence writes wait until the publication commits: a withdrawal during it is then either seen
     // by the re-rate below or, once committed after it, corrects the published rating (its hook).
     await lockEvidenceTablesForBulkWrite(trx);
@@ -172,6 +175,44 @@ export interface ObjectionFiling {
   grounds: string;
   evidenceRefs: string[];
   filedBy: string;
+}
+
+/** An objection with the bureau's decision, if any. */
+export interface ObjectionRow {
+  id: number;
+  run_id: number;
+  credit_code: string;
+  grounds: string;
+  evidence_refs: string[];
+  filed_by: string;
+  filed_at: Date;
+  decision: string | null;
+  reason: string | null;
+  rerating_id: number | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+/** Objections in id order (oldest first), `page.limit + 1` at most, by id, run, enterprise or still open. */
+export async function findObjections(
+  db: Db,
+  filter: { id?: number; runId?: number; creditCode?: string; openOnly?: boolean },
+  page: Page<number>,
+): Promise<ObjectionRow[]> {
+  let query = db
+    .selectFrom('objections as o')
+    .leftJoin('objection_decisions as d', 'd.objection_id', 'o.id')
+    .select(['o.id', 'o.run_id', 'o.credit_code', 'o.grounds', 'o.evidence_refs', 'o.filed_by', 'o.filed_at'])
+    .select(['d.decision', 'd.reason', 'd.rerating_id', 'd.decided_by', 'd.decided_at'])
+    .orderBy('o.id')
+    .limit(page.limit + 1);
+  if (filter.id !== undefined) query = query.where('o.id', '=', filter.id);
+  if (filter.runId !== undefined) query = query.where('o.run_id', '=', filter.runId);
+  if (filter.creditCode !== undefined) query = query.where('o.credit_code', '=', filter.creditCode);
+  if (filter.openOnly) query = query.where('d.id', 'is', null);
+  if (page.after !== null) query = query.where('o.id', '>', page.after);
+  const rows = await query.execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id), rerating_id: r.rerating_id === null ? null : Number(r.rerating_id) })) as ObjectionRow[];
 }
 
 export async function fileObjection(db: Db, filing: ObjectionFiling, now = new Date()): Promise<number> {

@@ -12,7 +12,7 @@ import { readPage, toConnection } from '../graphql/pagination.ts';
 import { CreditLevel } from '../rules/rules-schema.ts';
 import { movers, scoreShift, transitionMatrix, verifyRun, type Mover } from './analysis.ts';
 import { effectiveRatingsAt, ratingHistory, type EffectiveRating } from './effect-store.ts';
-import { beginPublicity, decideObjection, fileObjection, publishRun, withdrawRun } from './lifecycle.ts';
+import { beginPublicity, decideObjection, fileObjection, findObjections, publishRun, withdrawRun, type ObjectionRow } from './lifecycle.ts';
 import { parsePeriod } from './period.ts';
 import { INDUSTRY_CODE } from '../evidence/evidence-rules.ts';
 import { RatingRef, ratingViewFromStored } from './rating-schema.ts';
@@ -360,20 +360,6 @@ builder.mutationField('withdrawRatingRun', (t) =>
   }),
 );
 
-interface ObjectionRow {
-  id: number;
-  run_id: number;
-  credit_code: string;
-  grounds: string;
-  evidence_refs: string[];
-  filed_by: string;
-  filed_at: Date;
-  decision: string | null;
-  reason: string | null;
-  rerating_id: number | null;
-  decided_by: string | null;
-  decided_at: Date | null;
-}
 
 const ObjectionRef = builder.objectRef<ObjectionRow>('Objection').implement({
   description: 'An enterprise’s objection (异议) to its draft rating during publicity, and the bureau’s decision.',
@@ -393,13 +379,53 @@ const ObjectionRef = builder.objectRef<ObjectionRow>('Objection').implement({
 });
 
 async function loadObjection(context: Context, id: number): Promise<ObjectionRow> {
-  return (await context.db
-    .selectFrom('objections as o')
-    .leftJoin('objection_decisions as d', 'd.objection_id', 'o.id')
-    .select(['o.id', 'o.run_id', 'o.credit_code', 'o.grounds', 'o.evidence_refs', 'o.filed_by', 'o.filed_at'])
-    .select(['d.decision', 'd.reason', 'd.rerating_id', 'd.decided_by', 'd.decided_at'])
-    .where('o.id', '=', id)
-    .executeTakeFirstOrThrow()) as ObjectionRow;
+  const [row] = await findObjections(context.db, { id }, { limit: 1, after: null });
+  if (!row) throw appError('NOT_FOUND', `objection:${id} not found`, { field: 'id' });
+  return row;
+}
+
+const ObjectionConnection = builder.connectionObject({ type: ObjectionRef, name: 'ObjectionConnection' });
+
+builder.objectField(RatingRunRef, 'objections', (t) =>
+  t.field({
+    type: ObjectionConnection,
+    description: 'The objections filed against this run, oldest first; openOnly lists those still to be decided (publication waits for them).',
+    authScopes: { bureau: true },
+    args: { openOnly: t.arg.boolean(), first: t.arg.int(), after: t.arg.string() },
+    resolve: async (run, args, ctx) => {
+      const page = readPage(args, ctx.config.maxPageSize, 'number');
+      return toConnection(await findObjections(ctx.db, { runId: run.id, openOnly: args.openOnly ?? false }, page), page, (o) => o.id);
+    },
+  }),
+);
+
+builder.objectField(EnterpriseRef, 'objections', (t) =>
+  t.field({
+    type: ObjectionConnection,
+    description: 'The enterprise’s objections to its draft ratings and the bureau’s decisions, oldest first.',
+    authScopes: bureauOrSelf,
+    args: { first: t.arg.int(), after: t.arg.string() },
+    resolve: async (enterprise, args, ctx) => {
+      const page = readPage(args, ctx.config.maxPageSize, 'number');
+      return toConnection(await findObjections(ctx.db, { creditCode: enterprise.credit_code }, page), page, (o) => o.id);
+    },
+  }),
+);
+
+builder.queryField('objection', (t) =>
+  t.field({
+    type: ObjectionRef,
+    description: 'One objection by id (bureau roles; an enterprise reads its own through enterprise { objections }).',
+    authScopes: { bureau: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => loadObjection(ctx, parseObjectionId(String(args.id), 'id')),
+  }),
+);
+
+function parseObjectionId(value: string, field: string): number {
+  const match = /^(?:objection:)?(\d{1,15})$/.exec(value);
+  if (!match) throw appError('VALIDATION_FAILED', `${field}: not an objection id`, { field, expected: 'objection:<number>' });
+  return Number(match[1]);
 }
 
 const FileObjectionInput = builder.inputType('FileObjectionInput', {
@@ -455,11 +481,10 @@ builder.mutationField('decideObjection', (t) =>
     authScopes: { bureau: true },
     args: { input: t.arg({ type: DecideObjectionInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const match = /^(?:objection:)?(\d{1,15})$/.exec(String(input.objectionId));
-      if (!match) throw appError('VALIDATION_FAILED', 'input.objectionId: not an objection id', { field: 'input.objectionId', expected: 'objection:<number>' });
+      const objectionId = parseObjectionId(String(input.objectionId), 'input.objectionId');
       new InputCheck('input').text(input.reason, 'reason', { max: 10_000 }).done();
-      await decideObjection(context.db, context.rules, { objectionId: Number(match[1]), accept: input.accept, reason: input.reason.trim(), decidedBy: actorName(context.principal!) }, context.clock.now());
-      return loadObjection(context, Number(match[1]));
+      await decideObjection(context.db, context.rules, { objectionId, accept: input.accept, reason: input.reason.trim(), decidedBy: actorName(context.principal!) }, context.clock.now());
+      return loadObjection(context, objectionId);
     },
   }),
 );

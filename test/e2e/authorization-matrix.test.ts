@@ -101,6 +101,7 @@ const ACCESS: Record<string, Access> = {
   // objections: the enterprise files its own, the bureau decides
   'Mutation.fileObjection': { allow: ['enterprise-self'] },
   'Mutation.decideObjection': { allow: BUREAU },
+  'Query.objection': { allow: BUREAU, args: { id: 'objection:1' } },
   // lookups (issue 6): asked for LOAN, which only the bank and the bureau may ask about (test/e2e/lookups.test.ts tries every purpose)
   'Query.creditCheck': { allow: [...BUREAU, 'bank'], args: { purpose: 'LOAN' } },
   'Query.creditChecks': { allow: [...BUREAU, 'bank'], args: { purpose: 'LOAN' } },

@@ -193,6 +193,17 @@ describe('publicity, objection, publication', () => {
     server.clock.advance(11 * 86_400_000);
     const blocked = await graphqlError(server.client(admin).request(PUBLISH, { id: draft.id }));
     expect(blocked.extensions).toMatchObject({ code: 'CONFLICT', openObjections: 1 });
+    // The bureau finds what it has to decide; the enterprise follows its own objection, no one else's.
+    const OPEN = gql`query($id: ID!) { ratingRun(id: $id) { objections(openOnly: true) { edges { node { id creditCode status grounds evidenceRefs } } } } }`;
+    const open = await server.client(admin).request<any>(OPEN, { id: draft.id });
+    expect(open.ratingRun.objections.edges.map((e: any) => e.node)).toEqual([
+      { id: filed.fileObjection.id, creditCode: objector, status: 'OPEN', grounds: input.grounds, evidenceRefs: [contestedViolation] },
+    ]);
+    expect((await graphqlError(server.client({ role: 'enterprise', creditCode: objector }).request(OPEN, { id: draft.id }))).extensions.code).toBe('FORBIDDEN');
+    const MINE = gql`query($c: String!) { enterprise(creditCode: $c) { objections { edges { node { id status decisionReason } } } } }`;
+    const mine = await server.client({ role: 'enterprise', creditCode: objector }).request<any>(MINE, { c: objector });
+    expect(mine.enterprise.objections.edges.map((e: any) => e.node)).toEqual([{ id: filed.fileObjection.id, status: 'OPEN', decisionReason: null }]);
+    expect((await graphqlError(server.client({ role: 'enterprise', creditCode: '91310110666007217T' }).request(MINE, { c: objector }))).extensions.code).toBe('FORBIDDEN');
 
     const before = await server.client(officer).request<any>(
       gql`query($c: String!) { ratingPreview(creditCode: $c, ruleSetId: "linjiang", version: "2025.1", period: "2025") { score evidence } }`,
@@ -211,6 +222,11 @@ describe('publicity, objection, publication', () => {
     );
     expect(decided.decideObjection.status).toBe('ACCEPTED');
     expect(decided.decideObjection.reratingId).toMatch(/^rating:\d+$/);
+    const answered = await server.client({ role: 'enterprise', creditCode: objector }).request<any>(MINE, { c: objector });
+    expect(answered.enterprise.objections.edges[0].node).toEqual({ id: filed.fileObjection.id, status: 'ACCEPTED', decisionReason: '处罚已撤销，重新评价' });
+    expect((await server.client(admin).request<any>(OPEN, { id: draft.id })).ratingRun.objections.edges).toEqual([]);
+    const one = await server.client(officer).request<any>(gql`query($id: ID!) { objection(id: $id) { status reratingId } }`, { id: filed.fileObjection.id });
+    expect(one.objection).toEqual({ status: 'ACCEPTED', reratingId: decided.decideObjection.reratingId });
     // Read as of the database's clock, not the legal clock eleven days ahead of it.
     const rerating = Number(decided.decideObjection.reratingId.replace('rating:', ''));
     const known = await sql<{ ahead: boolean }>`select evidence_known_at > clock_timestamp() as ahead from ratings where id = ${rerating}`.execute(db);
