@@ -162,12 +162,28 @@ export function requireRatablePeriod(rules: CompiledRuleSet, period: RatingPerio
 }
 
 /**
+ * A draft — the run that can be published — rates a period under the version of its rule set in force
+ * at the period's end (docs/RULES.md: 2025 is rated under 2025.1 even once 2026.1 is in force), never a
+ * later or earlier one; a simulation may try any version on any period.
+ */
+export function requireVersionInForce(registry: RuleRegistry, rules: CompiledRuleSet, period: RatingPeriod): void {
+  const inForce = registry.effectiveOn(rules.id, period.end);
+  if (inForce?.version === rules.version) return;
+  throw appError(
+    'VALIDATION_FAILED',
+    `version: ${rules.id} ${rules.version} is not the version in force at the end of ${period.label} (${period.end}); a draft rates a period under the rules in force for it (a simulation may try another version)`,
+    { field: 'input.version', expected: inForce ? inForce.version : `a version of ${rules.id} in force on ${period.end}` },
+  );
+}
+
+/**
  * Creates a run and executes it in the background. Returns the run id at once; the run moves from
  * RUNNING to DRAFTED (with counts, timings and the input fingerprint) or FAILED.
  */
 export async function startRatingRun(services: RunServices, request: StartRunRequest): Promise<number> {
   const rules = requireRuleVersion(services.rules, request.ruleSetId, request.version);
   requireRatablePeriod(rules, request.period, request.mode, request.now ?? new Date());
+  if (request.mode === 'DRAFT') requireVersionInForce(services.rules, rules, request.period);
   await pinRuleVersion(services.db, rules, request.actor);
   const total = await countScope(services.db, request.scope, request.period);
   if (total === 0) throw appError('VALIDATION_FAILED', `scope: no enterprise in this scope was registered and open during ${request.period.label}`, { field: 'input.scope' });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { addMonths } from '../../src/rules/dates.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
+import { shippedVersionInForce } from '../support/rules.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 // How long a listing lasts: one offence lists once (a later rating that still contains it neither
@@ -58,7 +59,7 @@ describe('blacklist terms', () => {
     // Into the next year, so that the year of the offence has ended and can be rated.
     const year = Number(today().slice(0, 4));
     server.clock.advance(Date.UTC(year + 1, 0, 15) - server.clock.now().getTime());
-    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: String(year), scope: { all: true } });
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: shippedVersionInForce('linjiang', `${year}-12-31`), period: String(year), scope: { all: true } });
     expect(await publishRun(server, runId)).toBe('PUBLISHED');
 
     const rating = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause period rating { vetoes { id } } } } }`, { c: CODE });

@@ -2,6 +2,7 @@ import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
+import { shippedVersionInForce } from '../support/rules.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // A penalty corrected on review (a new record superseding it) counts as corrected at once, as a
@@ -164,7 +165,7 @@ describe('a penalty corrected on review', () => {
     expect(first.dynamicAdjustment).toMatchObject({ level: 'BLACK' });
     // The next year's annual rating, which no longer sees the penalty, takes over.
     server.clock.advance(Date.UTC(year + 1, 0, 10) - server.clock.now().getTime());
-    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: String(year), scope: { creditCodes: [OLD] } });
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: shippedVersionInForce('linjiang', `${year}-12-31`), period: String(year), scope: { creditCodes: [OLD] } });
     expect(await publishRun(server, runId)).toBe('PUBLISHED');
     const inForce = (await check(OLD)).level;
     expect(inForce).not.toBe('BLACK');

@@ -105,6 +105,14 @@ describe('a draft run of the whole demo city', () => {
     const simulated = await client.request<any>(START, { input: { ruleSetId: 'linjiang', version: '2025.1', period: thisYear, scope: { all: true }, mode: 'SIMULATION' } });
     expect((await waitForRun(simulated.startRatingRun.id)).status).toBe('DRAFTED');
   });
+
+  it('drafts a period only under the rule version in force at its end; a simulation may try another', async () => {
+    // 2025.2 is in force from 2027: 2025 is rated under 2025.1.
+    const refused = await graphqlError(server.client(officer).request(START, { input: { ruleSetId: 'linjiang', version: '2025.2', period: '2025', scope: { all: true }, mode: 'DRAFT' } }));
+    expect(refused.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.version', expected: '2025.1' });
+    const runs = await sql<{ n: string }>`select count(*) as n from rating_runs where rule_version = '2025.2' and mode = 'DRAFT'`.execute(server.database.db);
+    expect(Number(runs.rows[0]!.n)).toBe(0);
+  });
 });
 
 describe('simulating a stricter rule version', () => {

@@ -59,7 +59,7 @@ async function open(path: string, options: { width?: number; screenshot?: string
 describe.skipIf(!available)('public disclosure site in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startTestServer({ RULES_DIR: lifecycleRulesDir(10), LOG_LEVEL: 'error' });
+    server = await startTestServer({ RULES_DIR: lifecycleRulesDir(10, { effectiveFrom: '2024-01-01' }), LOG_LEVEL: 'error' });
     base = server.service.url;
     beforeAnything = server.clock.now();
     await seedDemoCity(server.database.db, { seed: 220681 });
