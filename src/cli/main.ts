@@ -12,7 +12,7 @@ import { DEMO_SEED, publishDemoRating } from '../demo/seed-on-start.ts';
 import { isDatabaseEmpty, seedDemoCity } from '../demo/seed.ts';
 import { printSchemaSdl } from '../graphql/schema.ts';
 import { findEnterprise } from '../evidence/enterprise-store.ts';
-import { loadEvidenceSet } from '../evidence/evidence-set.ts';
+import { currentEvidenceSet } from '../registers/standing.ts';
 import { parsePeriod, previousCalendarYear } from '../rating/period.ts';
 import { rateEnterprise, RunTracker, startRatingRun } from '../rating/runner.ts';
 import { findRun, type RunScope } from '../rating/run-store.ts';
@@ -294,7 +294,7 @@ rules
     if (!ruleSet) fail(`no rule version ${options.ruleSet}/${options.version ?? `in force on ${period.end}`}; loaded: ${registry.list().map((s) => `${s.id}/${s.version}`).join(', ')}`);
     return withDatabase(async ({ db }) => {
       if (!(await findEnterprise(db, checked.code))) fail(`enterprise ${checked.code} is not registered`);
-      const { rating } = rateEnterprise(ruleSet, await loadEvidenceSet(db, checked.code), period);
+      const { rating } = rateEnterprise(ruleSet, await currentEvidenceSet(db, checked.code), period);
       console.log(explainRating(rating, ruleSet));
     });
   });

@@ -1,6 +1,6 @@
 import { actorName } from '../auth/principal.ts';
 import { builder } from '../graphql/builder.ts';
-import { loadEvidenceSet } from '../evidence/evidence-set.ts';
+import { currentEvidenceSet } from '../registers/standing.ts';
 import { findEnterprise } from '../evidence/enterprise-store.ts';
 import { notFound } from '../errors.ts';
 import { requireCreditCode } from '../evidence/validate.ts';
@@ -138,8 +138,7 @@ builder.queryField('ratingPreview', (t) =>
       const rules = requireRuleVersion(context.rules, args.ruleSetId, args.version);
       const period = parsePeriod(args.period ?? previousCalendarYear(context.clock.now()));
       if (!(await findEnterprise(context.db, code))) throw notFound(`enterprise ${code}`, 'creditCode');
-      const evidence = await loadEvidenceSet(context.db, code);
-      const { rating, row } = rateEnterprise(rules, evidence, period);
+      const { rating, row } = rateEnterprise(rules, await currentEvidenceSet(context.db, code), period);
       context.logger.debug({ code, by: actorName(context.principal!) }, 'rating preview');
       return { rating, json: row.result, hash: row.resultHash };
     },

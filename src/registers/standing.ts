@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { Standing } from '../evidence/evidence-set.ts';
+import { databaseNow } from '../db/database-clock.ts';
+import { loadEvidenceSet, type EvidenceSet, type Standing } from '../evidence/evidence-set.ts';
 import { blacklistStateAt, leaderStateAt, type BlacklistEventKind, type LeaderEventKind, type RegisterEventFact } from './derive.ts';
 
 /** What the registers say about one enterprise at an instant. */
@@ -98,4 +99,14 @@ export async function registerStandingAt(db: Db, codes: readonly string[], at: D
 export async function evidenceStandingAt(db: Db, codes: readonly string[], at: Date): Promise<(code: string) => Standing> {
   const standing = await registerStandingAt(db, codes, at, { recordedBy: at });
   return (code) => ({ leader: standing.get(code)?.leader ?? false, creditCommitment: false });
+}
+
+/**
+ * One enterprise's evidence as a rating made now would read it: the records and the leader standing as
+ * recorded by the database's clock (src/db/database-clock.ts). What a preview or an explanation rates,
+ * so it gives what a run started now would.
+ */
+export async function currentEvidenceSet(db: Db, code: string): Promise<EvidenceSet> {
+  const at = await databaseNow(db);
+  return loadEvidenceSet(db, code, { knownAt: at, standing: await evidenceStandingAt(db, [code], at) });
 }

@@ -81,6 +81,29 @@ describe('ratingPreview', () => {
     expect(Number(stored.n)).toBe(0);
   });
 
+  it('rates a leader as a run started now would: with its standing in the leader register', async () => {
+    const { db } = server.database;
+    // An enterprise with deductions in 2025 (so a bonus is not capped away) and no blacklisting.
+    const code = (await sql<{ code: string }>`
+      select trim(v.credit_code) as code from violations v
+      where v.decided_on between '2025-01-01' and '2025-06-30' and v.violation_type = 'NOISE'
+        and not exists (select 1 from blacklist_events b where b.credit_code = v.credit_code)
+      order by v.credit_code limit 1`.execute(db)).rows[0]!.code;
+    const SCORE = gql`query($c: String!) { ratingPreview(creditCode: $c, ruleSetId: "linjiang", version: "2025.1", period: "2025") { score resultJson } }`;
+    const before = (await server.client(officer).request<any>(SCORE, { c: code })).ratingPreview;
+    await server.client({ role: 'bureau_admin', org: 'linjiang-eeb', subject: 'admin-1' }).request(gql`mutation($input: LeaderDecisionInput!) { decideLeader(input: $input) { event } }`, {
+      input: { creditCode: code, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '示范企业', termMonths: 12 },
+    });
+    const preview = (await server.client(officer).request<any>(SCORE, { c: code })).ratingPreview;
+    expect(preview.score).toBeGreaterThan(before.score); // the leader bonus (B2)
+    const started = await server.client(officer).request<any>(gql`mutation($input: StartRatingRunInput!) { startRatingRun(input: $input) { id } }`, {
+      input: { ruleSetId: 'linjiang', version: '2025.1', period: '2025', scope: { creditCodes: [code] }, mode: 'SIMULATION' },
+    });
+    await server.service.tracker.completion(Number(started.startRatingRun.id.replace('run:', '')));
+    const run = await server.client(officer).request<any>(gql`query($id: ID!) { ratingRun(id: $id) { ratings(first: 1) { edges { node { rating { resultJson } } } } } }`, { id: started.startRatingRun.id });
+    expect(preview.resultJson).toBe(run.ratingRun.ratings.edges[0].node.rating.resultJson);
+  });
+
   it('carries the point-system design without code changes', async () => {
     const code = (await sql<{ code: string }>`select trim(credit_code) as code from enterprises order by credit_code limit 1`.execute(server.database.db)).rows[0]!.code;
     const result = await server.client(officer).request<any>(PREVIEW, { c: code, v: '2020.1', set: 'jiangsu-points' });
