@@ -94,10 +94,16 @@ export interface VerificationDifference {
  * Replays every standing rating of a run: the same rule version on the evidence as it was known
  * when the rating was made. Any difference means the history or the engine changed.
  */
-export async function verifyRun(db: Db, rules: RuleRegistry, run: RunRow): Promise<{ checked: number; differences: VerificationDifference[] }> {
+export async function verifyRun(
+  db: Db,
+  rules: RuleRegistry,
+  run: RunRow,
+  maxListed = Number.MAX_SAFE_INTEGER,
+): Promise<{ checked: number; differing: number; differences: VerificationDifference[] }> {
   const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
   const period = parsePeriod(run.period);
   const differences: VerificationDifference[] = [];
+  let differing = 0;
   let checked = 0;
   let after: string | null = null;
   for (;;) {
@@ -113,14 +119,15 @@ export async function verifyRun(db: Db, rules: RuleRegistry, run: RunRow): Promi
       const sets = await loadEvidenceSets(db, codes, { knownAt: new Date(knownAt), standing: await evidenceStandingAt(db, codes, new Date(knownAt)), datedBy: period.end });
       for (const stored of group) {
         const { row } = rateEnterprise(ruleSet, sets.get(stored.credit_code)!, period);
-        if (row.resultHash !== stored.result_hash) {
-          differences.push({ creditCode: stored.credit_code, ratingId: stored.id, storedHash: stored.result_hash, recomputedHash: row.resultHash });
-        }
+        if (row.resultHash === stored.result_hash) continue;
+        differing += 1;
+        // Counted all, listed up to maxListed (in credit-code order): after an engine change every rating may differ.
+        if (differences.length < maxListed) differences.push({ creditCode: stored.credit_code, ratingId: stored.id, storedHash: stored.result_hash, recomputedHash: row.resultHash });
       }
     }
     checked += ratings.length;
     after = ratings[ratings.length - 1]!.credit_code;
     if (ratings.length < RUN_BATCH_SIZE) break;
   }
-  return { checked, differences };
+  return { checked, differing, differences };
 }

@@ -70,7 +70,7 @@ const RunRatingRef = builder.objectRef<RatingRow>('RunRating').implement({
     enterprise: t.field({ type: EnterpriseRef, resolve: async (r, _a, ctx) => (await loadEnterprise(ctx, r.credit_code))! }),
     level: t.field({ type: CreditLevel, resolve: (r) => r.level as never }),
     score: t.float({ resolve: (r) => Number(r.score) }),
-    vetoes: t.stringList({ resolve: (r) => r.vetoes }),
+    vetoes: t.stringList({ description: 'The one-vote vetoes that decided the level, by id: public with the level, as on the public site (their evidence is in rating, for the bureau and the enterprise).', resolve: (r) => r.vetoes }),
     rerated: t.boolean({ description: 'Replaces an earlier rating of this run after an accepted objection.', resolve: (r) => r.supersedes_id !== null }),
     rating: t.field({ type: RatingRef, authScopes: (r) => bureauOrSelf(r), resolve: (r) => ratingViewFromStored(r) }),
   }),
@@ -239,11 +239,16 @@ const VerificationDifferenceRef = builder
     }),
   });
 
-const RunVerificationRef = builder.objectRef<{ checked: number; differences: { creditCode: string; ratingId: number; storedHash: string; recomputedHash: string }[] }>('RunVerification').implement({
+const RunVerificationRef = builder.objectRef<Awaited<ReturnType<typeof verifyRun>>>('RunVerification').implement({
   authScopes: { bureau: true },
   fields: (t) => ({
     checked: t.exposeInt('checked'),
-    differences: t.field({ type: [VerificationDifferenceRef], resolve: (v) => v.differences }),
+    differing: t.exposeInt('differing', { description: 'How many standing ratings would differ (all of them counted).' }),
+    differences: t.field({
+      type: [VerificationDifferenceRef],
+      description: 'The first of them in credit-code order, at most MAX_PAGE_SIZE.',
+      resolve: (v) => v.differences,
+    }),
   }),
 });
 
@@ -253,7 +258,7 @@ builder.queryField('verifyRatingRun', (t) =>
     description: 'Re-evaluates every standing rating of the run on the evidence it read; lists any that would differ.',
     authScopes: { bureau: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, context) => verifyRun(context.db, context.rules, await requireRun(context, String(args.id))),
+    resolve: async (_root, args, context) => verifyRun(context.db, context.rules, await requireRun(context, String(args.id)), context.config.maxPageSize),
   }),
 );
 
@@ -502,7 +507,7 @@ export const EffectiveRatingRef = builder.objectRef<EffectiveRating>('EffectiveR
     ruleHash: t.exposeString('rule_hash'),
     effectiveFrom: t.field({ type: 'DateTime', resolve: (r) => r.effective_from }),
     effectiveTo: t.field({ type: 'DateTime', nullable: true, description: 'Null while it is still in force.', resolve: (r) => r.effective_to }),
-    cause: t.string({ description: 'PUBLICATION (an annual or batch run), DYNAMIC_ADJUSTMENT (a serious violation re-rated at once) or CORRECTION (a record it rested on was withdrawn).', resolve: (r) => r.cause }),
+    cause: t.string({ description: 'PUBLICATION (an annual or batch run), DYNAMIC_ADJUSTMENT (a serious violation re-rated at once) or CORRECTION (a record it rested on was withdrawn or corrected).', resolve: (r) => r.cause }),
     triggerEvidence: t.string({ nullable: true, authScopes: (r) => bureauOrSelf(r), resolve: (r) => r.trigger_evidence }),
     rating: t.field({ type: RatingRef, authScopes: (r) => bureauOrSelf(r), resolve: (r) => ratingViewFromStored(r) }),
   }),

@@ -72,8 +72,8 @@ describe('a draft run of the whole demo city', () => {
   });
 
   it('verifies with zero differences while the evidence is unchanged', async () => {
-    const result = await server.client(officer).request<any>(gql`query($id: ID!) { verifyRatingRun(id: $id) { checked differences { creditCode } } }`, { id: draft.id });
-    expect(result.verifyRatingRun).toEqual({ checked: population, differences: [] });
+    const result = await server.client(officer).request<any>(gql`query($id: ID!) { verifyRatingRun(id: $id) { checked differing differences { creditCode } } }`, { id: draft.id });
+    expect(result.verifyRatingRun).toEqual({ checked: population, differing: 0, differences: [] });
   });
 
   it('is not public while it is a draft', async () => {

@@ -2,6 +2,8 @@
  * A run and its replay (`verifyRun`) read the same evidence and the same enterprise facts: nothing
  * recorded while the run was starting or after it may change what a replay recomputes.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +17,7 @@ import { RunTracker, startRatingRun } from '../../src/rating/runner.ts';
 import { findRun } from '../../src/rating/run-store.ts';
 import { loadRuleRegistry } from '../../src/rules/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { lifecycleRulesDir } from '../support/rules.ts';
 
 let database: TestDatabase;
 const rules = loadRuleRegistry(new URL('../../rules', import.meta.url).pathname);
@@ -36,6 +39,22 @@ async function rateAll(ruleSetId: string, version: string, period: string, codes
 }
 
 describe('replaying a run', () => {
+  it('counts every rating that would differ and lists only the first ones (an engine change can touch them all)', async () => {
+    const runId = await rateAll('linjiang', '2025.1', '2025');
+    // The same version read from a file edited behind the registry's back: every score moves by the base.
+    const edited = lifecycleRulesDir(10);
+    const path = join(edited, 'linjiang', '2025.1.yaml');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('base_score: 100', 'base_score: 99'));
+    const changed = loadRuleRegistry(edited);
+    const run = (await findRun(database.db, runId))!;
+    const all = await verifyRun(database.db, changed, run);
+    expect(all.differing).toBe(all.checked);
+    expect(all.differences).toHaveLength(all.checked);
+    const capped = await verifyRun(database.db, changed, run, 3);
+    expect(capped).toMatchObject({ checked: all.checked, differing: all.checked });
+    expect(capped.differences).toEqual(all.differences.slice(0, 3));
+  });
+
   it('reads each enterprise as registered when the run started, not as revised since', async () => {
     // The Jiangsu point system starts new entrants lower: the registration date moves the score.
     const runId = await rateAll('jiangsu-points', '2020.1', '2025-12');
