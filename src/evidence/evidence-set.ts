@@ -103,6 +103,17 @@ export interface PermitReportEvidence {
   complete: boolean;
 }
 
+/** The record type of each evidence kind. */
+export interface EvidenceByKind {
+  violation: ViolationEvidence;
+  emission: EmissionEvidence;
+  audit: AuditEvidence;
+  disclosure: DisclosureEvidence;
+  complaint: ComplaintEvidence;
+  permitReport: PermitReportEvidence;
+}
+type EvidenceOf<K extends EvidenceKind> = EvidenceByKind[K];
+
 export const NO_STANDING: Standing = Object.freeze({ leader: false, creditCommitment: false });
 
 export function emptyEvidenceSet(creditCode: string, enterprise: EnterpriseFacts | null = null, standing: Standing = NO_STANDING): EvidenceSet {
@@ -151,20 +162,20 @@ export async function loadEvidenceSets(db: Db, creditCodes: readonly string[], o
   const [standing, enterprises, violations, emissions, audits, disclosures, complaints, permitReports] = await Promise.all([
     options.standing,
     loadEnterpriseFacts(db, codes, options.knownAt),
-    currentRows(db, 'violation', codes, options),
-    currentRows(db, 'emission', codes, options),
-    currentRows(db, 'audit', codes, options),
-    currentRows(db, 'disclosure', codes, options),
-    currentRows(db, 'complaint', codes, options),
-    currentRows(db, 'permitReport', codes, options),
+    currentRecords(db, 'violation', codes, options),
+    currentRecords(db, 'emission', codes, options),
+    currentRecords(db, 'audit', codes, options),
+    currentRecords(db, 'disclosure', codes, options),
+    currentRecords(db, 'complaint', codes, options),
+    currentRecords(db, 'permitReport', codes, options),
   ]);
   for (const code of codes) sets.set(code, emptyEvidenceSet(code, enterprises.get(code) ?? null, standingFor(standing, code)));
-  for (const row of violations) sets.get(code(row))?.violations.push(toViolation(row));
-  for (const row of emissions) sets.get(code(row))?.emissions.push(toEmission(row));
-  for (const row of audits) sets.get(code(row))?.audits.push(toAudit(row));
-  for (const row of disclosures) sets.get(code(row))?.disclosures.push(toDisclosure(row));
-  for (const row of complaints) sets.get(code(row))?.complaints.push(toComplaint(row));
-  for (const row of permitReports) sets.get(code(row))?.permitReports.push(toPermitReport(row));
+  for (const [code, record] of violations) sets.get(code)?.violations.push(record);
+  for (const [code, record] of emissions) sets.get(code)?.emissions.push(record);
+  for (const [code, record] of audits) sets.get(code)?.audits.push(record);
+  for (const [code, record] of disclosures) sets.get(code)?.disclosures.push(record);
+  for (const [code, record] of complaints) sets.get(code)?.complaints.push(record);
+  for (const [code, record] of permitReports) sets.get(code)?.permitReports.push(record);
   return sets;
 }
 
@@ -223,30 +234,111 @@ async function loadEnterpriseFacts(db: Db, codes: string[], knownAt: Date | unde
   );
 }
 
-type RawRow = Record<string, unknown> & { id: number; credit_code: string };
-
 /**
- * The columns the mappers below read, per kind (besides id and credit_code): a rating run reads
- * every evidence row of the population, and `t.*` would also carry free text, provenance and
- * timestamps (parsed into Dates) that an EvidenceSet never holds. Keep in step with the mappers.
+ * One evidence row as the loader reads it: `[id, credit_code, ...the kind's columns]`, each row one
+ * JSON array built by PostgreSQL (`json_build_array`). A rating run reads every evidence row of its
+ * population, and one text value per row costs the driver a fraction of a dozen columns each parsed
+ * into a row object (docs/PERFORMANCE.md, row b): JSON also carries nulls, booleans, numbers and
+ * arrays exactly, and dates as ISO strings whatever the session's DateStyle.
  */
-const MAPPED_COLUMNS: Record<EvidenceKind, readonly string[]> = {
-  violation: ['decision_number', 'decided_on', 'violation_type', 'incident_severity', 'fine_cny', 'measures', 'rectified_on'],
-  emission: ['period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'unit', 'monitoring_source', 'exceedance_ratio', 'exceedance_db'],
-  audit: ['audit_date', 'level', 'accepted', 'accepted_on'],
-  disclosure: ['year', 'status', 'checked_on'],
-  complaint: ['received_on', 'verified_on', 'channel', 'substantiated'],
-  permitReport: ['report_type', 'period_end', 'due_on', 'submitted_on', 'complete'],
+type Cells = readonly unknown[];
+
+/** A kind's columns (after id and credit_code) and how its record is read from them, in that order. */
+interface KindReader<T> {
+  columns: readonly string[];
+  read: (cells: Cells) => T;
+}
+
+const text = (value: unknown): string => String(value);
+const optionalText = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+const optionalNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+const READERS: { [K in EvidenceKind]: KindReader<EvidenceOf<K>> } = {
+  violation: {
+    columns: ['decision_number', 'decided_on', 'violation_type', 'incident_severity', 'fine_cny', 'measures', 'rectified_on'],
+    read: ([id, , decisionNumber, decidedOn, violationType, incidentSeverity, fineCny, measures, rectifiedOn]) => ({
+      id: evidenceRef('violation', Number(id)),
+      decisionNumber: text(decisionNumber),
+      decidedOn: text(decidedOn),
+      violationType: text(violationType) as ViolationType,
+      incidentSeverity: optionalText(incidentSeverity) as IncidentSeverity | null,
+      fineCny: Number(fineCny),
+      measures: (measures as string[]).map((m) => m as PenaltyMeasure),
+      rectifiedOn: optionalText(rectifiedOn),
+    }),
+  },
+  emission: {
+    columns: ['period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'unit', 'monitoring_source', 'exceedance_ratio', 'exceedance_db'],
+    read: ([id, , periodStart, periodEnd, outletCode, pollutant, measuredValue, permittedLimit, unit, monitoringSource, exceedanceRatio, exceedanceDb]) => ({
+      id: evidenceRef('emission', Number(id)),
+      periodStart: text(periodStart),
+      periodEnd: text(periodEnd),
+      outletCode: text(outletCode),
+      pollutant: text(pollutant),
+      measuredValue: Number(measuredValue),
+      permittedLimit: Number(permittedLimit),
+      unit: text(unit),
+      monitoringSource: text(monitoringSource) as MonitoringSource,
+      exceedanceRatio: optionalNumber(exceedanceRatio),
+      exceedanceDb: optionalNumber(exceedanceDb),
+    }),
+  },
+  audit: {
+    columns: ['audit_date', 'level', 'accepted', 'accepted_on'],
+    read: ([id, , auditDate, level, accepted, acceptedOn]) => ({
+      id: evidenceRef('audit', Number(id)),
+      auditDate: text(auditDate),
+      level: text(level) as AuditLevel,
+      accepted: Boolean(accepted),
+      acceptedOn: optionalText(acceptedOn),
+    }),
+  },
+  disclosure: {
+    columns: ['year', 'status', 'checked_on'],
+    read: ([id, , year, status, checkedOn]) => ({
+      id: evidenceRef('disclosure', Number(id)),
+      year: Number(year),
+      status: text(status) as DisclosureStatus,
+      checkedOn: text(checkedOn),
+    }),
+  },
+  complaint: {
+    columns: ['received_on', 'verified_on', 'channel', 'substantiated'],
+    read: ([id, , receivedOn, verifiedOn, channel, substantiated]) => ({
+      id: evidenceRef('complaint', Number(id)),
+      receivedOn: text(receivedOn),
+      verifiedOn: text(verifiedOn),
+      channel: text(channel) as ComplaintChannel,
+      substantiated: Boolean(substantiated),
+    }),
+  },
+  permitReport: {
+    columns: ['report_type', 'period_end', 'due_on', 'submitted_on', 'complete'],
+    read: ([id, , reportType, periodEnd, dueOn, submittedOn, complete]) => ({
+      id: evidenceRef('permitReport', Number(id)),
+      reportType: text(reportType) as PermitReportType,
+      periodEnd: text(periodEnd),
+      dueOn: text(dueOn),
+      submittedOn: optionalText(submittedOn),
+      complete: Boolean(complete),
+    }),
+  },
 };
-const SELECT_LISTS = Object.fromEntries(
-  Object.entries(MAPPED_COLUMNS).map(([kind, columns]) => [kind, sql.join(['id', 'credit_code', ...columns].map((c) => sql.ref(`t.${c}`)))]),
-) as Record<EvidenceKind, ReturnType<typeof sql.join>>;
+
+/** `[id, credit_code, ...columns]` of each kind as one JSON array per row. */
+const ROW_ARRAYS = Object.fromEntries(
+  (Object.keys(READERS) as EvidenceKind[]).map((kind) => [
+    kind,
+    sql`json_build_array(${sql.join(['id', 'credit_code', ...READERS[kind].columns].map((c) => sql.ref(`t.${c}`)))})::text`,
+  ]),
+) as Record<EvidenceKind, RawBuilder<string>>;
 
 /**
- * Rows that count now: not a withdrawal themselves, and not superseded by any later row (a
- * withdrawal supersedes its target too, so both drop out). Ordered by id for stable output.
+ * The current records of one kind for the codes, each as its credit code and evidence: rows that
+ * count now, not a withdrawal themselves and not superseded by any later row (a withdrawal supersedes
+ * its target too, so both drop out). Ordered by credit code, then id, for stable output.
  */
-async function currentRows(db: Db, kind: EvidenceKind, codes: string[], { knownAt, datedBy }: LoadEvidenceOptions): Promise<RawRow[]> {
+async function currentRecords<K extends EvidenceKind>(db: Db, kind: K, codes: string[], { knownAt, datedBy }: LoadEvidenceOptions): Promise<[string, EvidenceOf<K>][]> {
   const table = sql.table(EVIDENCE_TABLES[kind]);
   const knownFilter = knownAt ? sql`and t.recorded_at <= ${knownAt}` : sql``;
   const datedFilter = datedBy ? sql`and ${DATED_ON_SQL[kind]} <= ${datedBy}::date` : sql``;
@@ -254,8 +346,8 @@ async function currentRows(db: Db, kind: EvidenceKind, codes: string[], { knownA
   // The codes arrive sorted: the range lets the credit_code index serve a batch of neighbouring codes
   // (a rating run's batch) and `bpchar[]` keeps the comparison on the column's own type, so the index
   // stays usable; `supersedes_id is not null` lets the partial index answer the anti-join.
-  const result = await sql<RawRow>`
-    select ${SELECT_LISTS[kind]} from ${table} t
+  const result = await sql<{ r: string }>`
+    select ${ROW_ARRAYS[kind]} as r from ${table} t
     where t.credit_code between ${codes[0]} and ${codes[codes.length - 1]}
       and t.credit_code = any(${codes}::bpchar[])
       and not t.revoked
@@ -265,79 +357,9 @@ async function currentRows(db: Db, kind: EvidenceKind, codes: string[], { knownA
         select 1 from ${table} later
         where later.supersedes_id = t.id and later.supersedes_id is not null ${laterKnownFilter})
     order by t.credit_code, t.id`.execute(db);
-  return result.rows;
-}
-
-const code = (row: RawRow): string => String(row.credit_code).trim();
-const text = (value: unknown): string => String(value);
-const optionalText = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const optionalNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-
-function toViolation(row: RawRow): ViolationEvidence {
-  return {
-    id: evidenceRef('violation', Number(row.id)),
-    decisionNumber: text(row.decision_number),
-    decidedOn: text(row.decided_on),
-    violationType: text(row.violation_type) as ViolationType,
-    incidentSeverity: optionalText(row.incident_severity) as IncidentSeverity | null,
-    fineCny: Number(row.fine_cny),
-    measures: (row.measures as string[]).map((m) => m as PenaltyMeasure),
-    rectifiedOn: optionalText(row.rectified_on),
-  };
-}
-
-function toEmission(row: RawRow): EmissionEvidence {
-  return {
-    id: evidenceRef('emission', Number(row.id)),
-    periodStart: text(row.period_start),
-    periodEnd: text(row.period_end),
-    outletCode: text(row.outlet_code),
-    pollutant: text(row.pollutant),
-    measuredValue: Number(row.measured_value),
-    permittedLimit: Number(row.permitted_limit),
-    unit: text(row.unit),
-    monitoringSource: text(row.monitoring_source) as MonitoringSource,
-    exceedanceRatio: optionalNumber(row.exceedance_ratio),
-    exceedanceDb: optionalNumber(row.exceedance_db),
-  };
-}
-
-function toAudit(row: RawRow): AuditEvidence {
-  return {
-    id: evidenceRef('audit', Number(row.id)),
-    auditDate: text(row.audit_date),
-    level: text(row.level) as AuditLevel,
-    accepted: Boolean(row.accepted),
-    acceptedOn: optionalText(row.accepted_on),
-  };
-}
-
-function toDisclosure(row: RawRow): DisclosureEvidence {
-  return {
-    id: evidenceRef('disclosure', Number(row.id)),
-    year: Number(row.year),
-    status: text(row.status) as DisclosureStatus,
-    checkedOn: text(row.checked_on),
-  };
-}
-
-function toComplaint(row: RawRow): ComplaintEvidence {
-  return {
-    id: evidenceRef('complaint', Number(row.id)),
-    receivedOn: text(row.received_on),
-    verifiedOn: text(row.verified_on),
-    channel: text(row.channel) as ComplaintChannel,
-    substantiated: Boolean(row.substantiated),
-  };
-}
-
-function toPermitReport(row: RawRow): PermitReportEvidence {
-  return {
-    id: evidenceRef('permitReport', Number(row.id)),
-    reportType: text(row.report_type) as PermitReportType,
-    periodEnd: text(row.period_end),
-    dueOn: text(row.due_on),
-    submittedOn: optionalText(row.submitted_on),
-    complete: Boolean(row.complete),
-  };
+  const read = READERS[kind].read;
+  return result.rows.map(({ r }) => {
+    const cells = JSON.parse(r) as Cells;
+    return [String(cells[1]).trim(), read(cells)];
+  });
 }

@@ -110,10 +110,15 @@ describe('loadEvidenceSet', () => {
         measuredValue: 120, permittedLimit: 100, unit: 'mg/m3', monitoringSource: 'SUPERVISORY', exceedanceRatio: 0.2, exceedanceDb: null,
       },
     ]);
-    expect(set.audits[0]).toMatchObject({ level: 'I', accepted: true, acceptedOn: '2023-06-01' });
-    expect(set.disclosures[0]).toMatchObject({ year: 2024, status: 'LATE', checkedOn: '2025-02-01' });
-    expect(set.complaints[0]).toMatchObject({ channel: 'MEDIA', substantiated: true, verifiedOn: '2024-06-10' });
-    expect(set.permitReports[0]).toMatchObject({ submittedOn: null, complete: false, dueOn: '2025-01-15' });
+    // Every field of every kind, so a column read into the wrong field cannot pass.
+    expect(set.violations[1]).toEqual({
+      id: `violation:${correction}`, decisionNumber: '临环罚〔2024〕2024-04-01', decidedOn: '2024-04-01', violationType: 'EXCEEDING_STANDARDS',
+      incidentSeverity: null, fineCny: 8000, measures: ['FINE'], rectifiedOn: null,
+    });
+    expect(set.audits).toEqual([{ id: expect.stringMatching(/^audit:\d+$/), auditDate: '2023-05-01', level: 'I', accepted: true, acceptedOn: '2023-06-01' }]);
+    expect(set.disclosures).toEqual([{ id: expect.stringMatching(/^disclosure:\d+$/), year: 2024, status: 'LATE', checkedOn: '2025-02-01' }]);
+    expect(set.complaints).toEqual([{ id: expect.stringMatching(/^complaint:\d+$/), receivedOn: '2024-06-01', verifiedOn: '2024-06-10', channel: 'MEDIA', substantiated: true }]);
+    expect(set.permitReports).toEqual([{ id: expect.stringMatching(/^permitReport:\d+$/), reportType: 'ANNUAL', periodEnd: '2024-12-31', dueOn: '2025-01-15', submittedOn: null, complete: false }]);
   });
 
   it('sees the evidence as it was known at an earlier instant', async () => {
