@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { GraphQLError } from 'graphql';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { mintDevelopmentToken } from '../auth/jwt.ts';
 import { ROLES, type Role } from '../auth/principal.ts';
@@ -42,11 +43,19 @@ function fail(message: string): never {
 
 async function withDatabase<T>(work: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
   const handle = await connectDatabase(connectionOptionsFrom(config()));
+  let refused: GraphQLError | undefined;
   try {
     return await work(handle);
+  } catch (error) {
+    // The service's own refusals (a draft of a period not ended, a rule version not in force, …) are
+    // the operator's to read, not stack traces.
+    if (!(error instanceof GraphQLError) || typeof error.extensions.code !== 'string') throw error;
+    refused = error;
   } finally {
     await handle.close();
   }
+  const { code, field, expected } = refused.extensions as { code: string; field?: string; expected?: string };
+  return fail(`${refused.message} [${code}${field ? `, ${field}` : ''}${expected ? `, expected ${expected}` : ''}]`);
 }
 
 const program = new Command('envcredit').description('envcredit operator commands').showHelpAfterError();

@@ -46,6 +46,14 @@ describe('the envcredit command', () => {
     expect(stderr).toMatch(/levels/);
   });
 
+  it('rate refuses a draft under a rule version not in force for the period, as the API does: a message, no stack trace', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'envcredit-cli-rate-'));
+    const { code, stdout, stderr } = await envcredit(['rate', '--period', '2025', '--version', '2026.1'], { DATABASE_URL: '', DATA_DIR: dataDir });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^envcredit: version: linjiang 2026\.1 is not the version in force at the end of 2025 .*\[VALIDATION_FAILED, input\.version, expected 2025\.1\]\n$/);
+  }, 60_000);
+
   it('rules test runs every case of the shipped rule files', async () => {
     const { code, stdout } = await envcredit(['rules', 'test']);
     expect(code).toBe(0);
