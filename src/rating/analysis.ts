@@ -114,17 +114,20 @@ export async function verifyRun(
       const key = rating.evidence_known_at.toISOString();
       byKnownAt.set(key, [...(byKnownAt.get(key) ?? []), rating]);
     }
+    const differingInBatch: VerificationDifference[] = [];
     for (const [knownAt, group] of byKnownAt) {
       const codes = group.map((r) => r.credit_code);
       const sets = await loadEvidenceSets(db, codes, { knownAt: new Date(knownAt), standing: await evidenceStandingAt(db, codes, new Date(knownAt)), datedBy: period.end });
       for (const stored of group) {
         const { row } = rateEnterprise(ruleSet, sets.get(stored.credit_code)!, period);
-        if (row.resultHash === stored.result_hash) continue;
-        differing += 1;
-        // Counted all, listed up to maxListed (in credit-code order): after an engine change every rating may differ.
-        if (differences.length < maxListed) differences.push({ creditCode: stored.credit_code, ratingId: stored.id, storedHash: stored.result_hash, recomputedHash: row.resultHash });
+        if (row.resultHash !== stored.result_hash) differingInBatch.push({ creditCode: stored.credit_code, ratingId: stored.id, storedHash: stored.result_hash, recomputedHash: row.resultHash });
       }
     }
+    // Counted all, listed up to maxListed in credit-code order (groups by instant would mix it): after an
+    // engine change every rating may differ.
+    differing += differingInBatch.length;
+    differingInBatch.sort((a, b) => (a.creditCode < b.creditCode ? -1 : a.creditCode > b.creditCode ? 1 : 0));
+    differences.push(...differingInBatch.slice(0, Math.max(0, maxListed - differences.length)));
     checked += ratings.length;
     after = ratings[ratings.length - 1]!.credit_code;
     if (ratings.length < RUN_BATCH_SIZE) break;

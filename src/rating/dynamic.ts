@@ -49,10 +49,11 @@ export async function applyDynamicAdjustment(
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
   return putRatingIntoEffect(services, code, ref, async (trx, current, evidenceAt) => {
-    // A correction of an offence already acted on replaces that adjustment only while it is the rating
-    // in force: once a later rating has taken over, the offence was weighed, not to be punished again.
+    // A correction of an offence already acted on is weighed again only while the rating in force still
+    // rests on the offence (cites an earlier version of it): once a later rating that no longer sees it
+    // has taken over, the offence was weighed, not to be punished again.
     const { correcting = [] } = options;
-    if (correcting.length > 0 && !(current?.trigger_evidence && correcting.includes(current.trigger_evidence)) && (await anyEffectTriggeredBy(trx, correcting))) return null;
+    if (correcting.length > 0 && !citesAny(current, correcting) && (await anyEffectTriggeredBy(trx, correcting))) return null;
     const rules = ruleVersionFor(services, current, decidedOn);
     if (!rules) {
       logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');
@@ -69,6 +70,13 @@ export async function applyDynamicAdjustment(
     }
     return { rules, period, row, cause: 'DYNAMIC_ADJUSTMENT', detail: { triggers } };
   });
+}
+
+/** Whether a stored rating cites any of these evidence refs (its `evidence`: every record behind a point or a veto). */
+function citesAny(rating: EffectiveRating | undefined, refs: readonly string[]): boolean {
+  if (!rating) return false;
+  const cited = new Set((JSON.parse(rating.result) as { evidence?: string[] }).evidence ?? []);
+  return refs.some((ref) => cited.has(ref));
 }
 
 /** A rating to put into effect: what `decide` returns to putRatingIntoEffect. */

@@ -50,11 +50,29 @@ function assertTransition(run: RunRow, to: RunStatus): void {
 const publicityEndsAt = (run: RunRow): Date | null =>
   run.status === 'PUBLICITY' && typeof run.status_detail.endsAt === 'string' ? new Date(run.status_detail.endsAt) : null;
 
+/** Re-rated enterprises a PUBLISHED event names; `reratedAtPublicationCount` counts them all. */
+const RERATED_LISTED = 1000;
+
+/**
+ * A run goes public and takes effect only under the version in force at its period's end (as a draft
+ * starts only under it, requireVersionInForce): a run drafted before that rule, or before a version
+ * with an earlier effective date was loaded, is withdrawn and drafted again.
+ */
+function assertVersionInForce(rules: RuleRegistry, run: RunRow): void {
+  const inForce = rules.effectiveOn(run.rule_set_id, String(run.period_end));
+  if (inForce?.version === run.rule_version) return;
+  throw appError('CONFLICT', `run ${run.id} rates ${run.period} under ${run.rule_set_id} ${run.rule_version}, which is not the version in force at the period's end (${inForce?.version ?? 'none'}); withdraw it and draft the period again`, {
+    field: 'runId',
+    expected: inForce ? `a run under ${run.rule_set_id} ${inForce.version}` : `a version of ${run.rule_set_id} in force on ${String(run.period_end)}`,
+  });
+}
+
 export async function beginPublicity(db: Db, rules: RuleRegistry, runId: number, actor: string, now = new Date()): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const run = await lockRun(trx, runId);
     assertTransition(run, 'PUBLICITY');
     const ruleSet = requireRuleVersion(rules, run.rule_set_id, run.rule_version);
+    assertVersionInForce(rules, run);
     const days = ruleSet.file.evaluation.publicity_days ?? 7;
     const endsAt = new Date(now.getTime() + days * 86_400_000);
     await appendRunEvent(trx, runId, 'PUBLICITY', actor, { days, startsAt: now.toISOString(), endsAt: endsAt.toISOString() });
@@ -88,6 +106,7 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
   return db.transaction().execute(async (trx) => {
     const run = await lockRun(trx, runId);
     assertTransition(run, 'PUBLISHED');
+    assertVersionInForce(rules, run);
     await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:publish:${run.rule_set_id}:${run.period}`}))`.execute(trx);
     const endsAt = publicityEndsAt(run);
     if (endsAt && now < endsAt) {
@@ -118,7 +137,14 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
       select count(*) as n from ratings r where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)`.execute(trx);
     const keptNewer = Number(current.rows[0]!.n) - ratingIds.length;
     await recordRatingProposals(trx, { ratingIds }, actor, now);
-    await appendRunEvent(trx, runId, 'PUBLISHED', actor, { published: ratingIds.length, keptNewerRatings: keptNewer, reratedAtPublication: rerated, effectiveFrom: now.toISOString() });
+    // The codes re-rated are listed up to a bound (an import during publicity may touch most of the run); the count is whole.
+    await appendRunEvent(trx, runId, 'PUBLISHED', actor, {
+      published: ratingIds.length,
+      keptNewerRatings: keptNewer,
+      reratedAtPublication: rerated.slice(0, RERATED_LISTED),
+      reratedAtPublicationCount: rerated.length,
+      effectiveFrom: now.toISOString(),
+    });
     return ratingIds.length;
   });
 }

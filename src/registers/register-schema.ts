@@ -7,7 +7,7 @@ import { builder } from '../graphql/builder.ts';
 import type { Context } from '../graphql/context.ts';
 import { readPage, toConnection } from '../graphql/pagination.ts';
 import { findProposals, findRepairApplications, registerEntriesAt, registerHistory, type ProposalRow, type RegisterEntry, type RegisterEventRow, type RepairRow } from './read.ts';
-import { applyForRepair, decideProposal, decideRepair, endLeadership, listLeader, listOnBlacklist, removeFromBlacklist, type NewRegisterEvent } from './store.ts';
+import { applyForRepair, decideProposal, decideRepair, endLeadership, EVIDENCE_CORRECTED, EVIDENCE_WITHDRAWN, listLeader, listOnBlacklist, removeFromBlacklist, type NewRegisterEvent } from './store.ts';
 
 /**
  * GraphQL for the blacklist and the leader register: public lists (no token), histories for the
@@ -261,9 +261,18 @@ function currentRules(context: Context) {
   return context.rules.effectiveOn(context.config.defaultRuleSetId, today);
 }
 
+/**
+ * Cause codes only the service writes: registers read them (a listing lifted for withdrawn or
+ * corrected evidence does not count for "one offence lists once"), so a decision may not borrow them.
+ */
+const SERVICE_CAUSE_CODES: readonly string[] = [EVIDENCE_WITHDRAWN, EVIDENCE_CORRECTED];
+
 async function readDecision(context: Context, input: { creditCode: string; causeCode: string; cause: string; evidenceIds?: readonly string[] | null }): Promise<NewRegisterEvent> {
   const creditCode = requireCreditCode(input.creditCode, 'input.creditCode');
-  const check = new InputCheck('input').text(input.causeCode, 'causeCode', { max: 100 }).text(input.cause, 'cause', { max: 2000 });
+  const check = new InputCheck('input')
+    .text(input.causeCode, 'causeCode', { max: 100 })
+    .require(!SERVICE_CAUSE_CODES.includes(input.causeCode.trim()), 'causeCode', `not one the service writes itself (${SERVICE_CAUSE_CODES.join(', ')})`)
+    .text(input.cause, 'cause', { max: 2000 });
   const evidenceIds = readEvidenceIds(check, input.evidenceIds);
   check.done();
   if (!(await loadEnterprise(context, creditCode))) throw appError('NOT_FOUND', `enterprise ${creditCode} not found`, { field: 'input.creditCode' });

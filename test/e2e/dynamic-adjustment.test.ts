@@ -103,9 +103,9 @@ describe('dynamic adjustment', () => {
     expect(inForce.enterprise.rating.rating.vetoes.flatMap((v: { evidence: string[] }) => v.evidence)).toContain(recorded.recordViolation.record.id);
     const check = await server.client(bank).request<any>(gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level } }`, { c: code });
     expect(check.creditCheck.level).toBe('RED');
-    const published = await sql<{ detail: { reratedAtPublication: string[] } }>`
+    const published = await sql<{ detail: { reratedAtPublication: string[]; reratedAtPublicationCount: number } }>`
       select detail from rating_run_events where run_id = ${Number(runId.replace('run:', ''))} and status = 'PUBLISHED'`.execute(server.database.db);
-    expect(published.rows[0]!.detail.reratedAtPublication).toEqual([code]);
+    expect(published.rows[0]!.detail).toMatchObject({ reratedAtPublication: [code], reratedAtPublicationCount: 1 });
   });
 
   it('a smaller offence more than a year later does not raise the level, though its window no longer holds the veto', async () => {

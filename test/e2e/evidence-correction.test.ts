@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { shippedVersionInForce } from '../support/rules.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 // A penalty corrected on review (a new record superseding it) counts as corrected at once, as a
 // withdrawn one stops counting at once: the rating in force and the blacklisting follow the offence
@@ -18,6 +18,8 @@ const REDATED = withCheckCharacter('91220681MA5000084');
 const RESTORED = withCheckCharacter('91220681MA5000085');
 const BY_HAND = withCheckCharacter('91220681MA5000086');
 const OLD = withCheckCharacter('91220681MA5000087');
+const REDATED_AFTER_CORRECTION = withCheckCharacter('91220681MA5000088');
+const REDATED_AFTER_INCIDENT = withCheckCharacter('91220681MA5000089');
 const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
 const DAY = 86_400_000;
 
@@ -42,6 +44,7 @@ beforeAll(async () => {
   for (const [code, name] of [
     [REQUALIFIED, '临江市东坡纸业有限公司'], [TYPO, '临江市西坡纸业有限公司'], [WORSENED, '临江市南坡纸业有限公司'],
     [REDATED, '临江市北坡纸业有限公司'], [RESTORED, '临江市上坡纸业有限公司'], [BY_HAND, '临江市下坡纸业有限公司'], [OLD, '临江市老坡纸业有限公司'],
+    [REDATED_AFTER_CORRECTION, '临江市前坡纸业有限公司'], [REDATED_AFTER_INCIDENT, '临江市后坡纸业有限公司'],
   ] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
@@ -123,6 +126,38 @@ describe('a penalty corrected on review', () => {
     expect(corrected).toMatchObject({ dynamicAdjustment: { level: 'BLACK' }, correction: null });
     expect(await check(REDATED)).toMatchObject({ level: 'BLACK', blacklisted: true });
     expect((await history(REDATED)).map((e: any) => e.event)).toEqual(['LISTED']);
+  });
+
+  it('a veto re-dated into a later month stays a veto when the rating in force is another effect that still rests on it', async () => {
+    const monthsAgo = (n: number) => {
+      const now = server.clock.now();
+      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - n, 10)).toISOString().slice(0, 10);
+    };
+    // In force: a CORRECTION (an unrelated minor record withdrawn) of the veto's adjustment.
+    const minor = await record({ ...penalty(REDATED_AFTER_CORRECTION, 'E-0', monthsAgo(1)), violationType: 'OTHER', fineCny: 5000 });
+    const veto = penalty(REDATED_AFTER_CORRECTION, 'E-1', monthsAgo(1));
+    const first = await record(veto);
+    const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input: { id: minor.record.id, reason: '复议撤销', source: 'review', sourceId: 'RV-E-0' } });
+    expect(withdrawn.withdrawEvidence.correction).toMatchObject({ cause: 'CORRECTION', level: 'BLACK' });
+    await record({ ...veto, sourceId: 'E-1-R', decidedOn: today(), supersedesId: first.record.id, correctionReason: '决定日期笔误' });
+    expect(await check(REDATED_AFTER_CORRECTION)).toMatchObject({ level: 'BLACK', blacklisted: true });
+    expect((await history(REDATED_AFTER_CORRECTION)).map((e: any) => e.event)).toEqual(['LISTED']);
+
+    // In force: a later adjustment for another violation (a general incident), which still counts the veto.
+    const earlier = penalty(REDATED_AFTER_INCIDENT, 'F-1', monthsAgo(2));
+    const vetoed = await record(earlier);
+    await record({ ...penalty(REDATED_AFTER_INCIDENT, 'F-2', monthsAgo(1)), violationType: 'ENVIRONMENTAL_INCIDENT', incidentSeverity: 'GENERAL', fineCny: 50000, measures: ['FINE'] });
+    await record({ ...earlier, sourceId: 'F-1-R', decidedOn: today(), supersedesId: vetoed.record.id, correctionReason: '决定日期笔误' });
+    expect(await check(REDATED_AFTER_INCIDENT)).toMatchObject({ level: 'BLACK', blacklisted: true });
+    expect((await history(REDATED_AFTER_INCIDENT)).map((e: any) => e.event)).toEqual(['LISTED']);
+  });
+
+  it('the bureau cannot remove a listing under a cause the service keeps for itself', async () => {
+    const refused = await graphqlError(server.client(admin).request(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: REDATED, action: 'REMOVE', causeCode: 'EVIDENCE_WITHDRAWN', cause: '撤销' },
+    }));
+    expect(refused.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.causeCode' });
+    expect(await check(REDATED)).toMatchObject({ blacklisted: true });
   });
 
   it('corrected away and restored by a second review: the listing lifted with the first correction is made again', async () => {

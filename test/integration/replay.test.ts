@@ -50,6 +50,8 @@ describe('replaying a run', () => {
     const all = await verifyRun(database.db, changed, run);
     expect(all.differing).toBe(all.checked);
     expect(all.differences).toHaveLength(all.checked);
+    const codes = all.differences.map((d) => d.creditCode);
+    expect(codes).toEqual([...codes].sort());
     const capped = await verifyRun(database.db, changed, run, 3);
     expect(capped).toMatchObject({ checked: all.checked, differing: all.checked });
     expect(capped.differences).toEqual(all.differences.slice(0, 3));
