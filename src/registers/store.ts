@@ -138,7 +138,8 @@ async function evidenceBehindListings(trx: Trx, code: string): Promise<Set<strin
 
 /**
  * Lists an enterprise on the blacklist for at least `minimumMonths` from the effective day, or, when
- * it is already listed, extends the earliest removal if the new term ends later. A listing also
+ * it is already listed, records the further offence or decision (EXTENDED) and moves the earliest
+ * removal if the new term ends later (never earlier). A listing also
  * revokes a leader at once: a blacklisted enterprise cannot lead. Call inside a transaction.
  *
  * `onlyOnNewEvidence` (listings a rating proposes): one offence lists once. When every record the
@@ -157,8 +158,11 @@ export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMont
     if ([...offences].every((offence) => behind.has(offence))) return { event: null, eventId: null };
   }
   const state = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
-  const earliestRemoval = addMonths(dayOf(e.effectiveFrom), minimumMonths);
-  if (state.listed && state.earliestRemoval !== null && state.earliestRemoval >= earliestRemoval) return { event: null, eventId: null };
+  // Already listed until later: the listing is not prolonged, but it now also rests on this offence or
+  // decision, so an EXTENDED event keeps the earliest removal and records it (lifting reads it, and
+  // "one offence lists once" then knows the offence was punished).
+  const proposed = addMonths(dayOf(e.effectiveFrom), minimumMonths);
+  const earliestRemoval = state.listed && state.earliestRemoval !== null && state.earliestRemoval > proposed ? state.earliestRemoval : proposed;
   const event = state.listed ? 'EXTENDED' : 'LISTED';
   const { id } = await trx
     .insertInto('blacklist_events')

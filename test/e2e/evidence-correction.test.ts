@@ -20,6 +20,8 @@ const BY_HAND = withCheckCharacter('91220681MA5000086');
 const OLD = withCheckCharacter('91220681MA5000087');
 const REDATED_AFTER_CORRECTION = withCheckCharacter('91220681MA5000088');
 const REDATED_AFTER_INCIDENT = withCheckCharacter('91220681MA5000089');
+const TWO_SAME_DAY = withCheckCharacter('91220681MA5000090');
+const LISTED_TWICE = withCheckCharacter('91220681MA5000091');
 const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
 const DAY = 86_400_000;
 
@@ -45,6 +47,7 @@ beforeAll(async () => {
     [REQUALIFIED, '临江市东坡纸业有限公司'], [TYPO, '临江市西坡纸业有限公司'], [WORSENED, '临江市南坡纸业有限公司'],
     [REDATED, '临江市北坡纸业有限公司'], [RESTORED, '临江市上坡纸业有限公司'], [BY_HAND, '临江市下坡纸业有限公司'], [OLD, '临江市老坡纸业有限公司'],
     [REDATED_AFTER_CORRECTION, '临江市前坡纸业有限公司'], [REDATED_AFTER_INCIDENT, '临江市后坡纸业有限公司'],
+    [TWO_SAME_DAY, '临江市同日化工有限公司'], [LISTED_TWICE, '临江市再列化工有限公司'],
   ] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
@@ -190,6 +193,33 @@ describe('a penalty corrected on review', () => {
     // Withdrawn, it no longer supports the listing, whoever decided it.
     await server.client(officer).request<any>(WITHDRAW, { input: { id: corrected.record.id, reason: '行政复议撤销', source: 'review', sourceId: 'RV-M-1' } });
     expect(await check(BY_HAND)).toMatchObject({ blacklisted: false });
+  });
+
+  it('a second offence that does not move the term is still recorded behind the listing, so a later typo fix in the first does not extend it', async () => {
+    const day = today();
+    const falsified = await record(penalty(TWO_SAME_DAY, 'S-1', day));
+    const bypass = await record({ ...penalty(TWO_SAME_DAY, 'S-2', day), violationType: 'BYPASS_OR_HIDDEN_DISCHARGE' });
+    const listed = await history(TWO_SAME_DAY);
+    expect(listed.map((e: any) => [e.event, e.earliestRemoval])).toEqual([['LISTED', listed[0].earliestRemoval], ['EXTENDED', listed[0].earliestRemoval]]);
+    expect(listed[1].evidenceIds).toContain(bypass.record.id);
+    server.clock.advance(40 * DAY);
+    await record({ ...penalty(TWO_SAME_DAY, 'S-1', day), sourceId: 'S-1-R', decisionNumber: '临环罚〔2026〕S-1号（更正）', supersedesId: falsified.record.id, correctionReason: '决定书编号笔误' });
+    expect((await history(TWO_SAME_DAY)).length).toBe(2);
+    expect((await check(TWO_SAME_DAY)).earliestRemoval).toBe(listed[0].earliestRemoval);
+  });
+
+  it('the bureau listing an enterprise already listed by a rating is recorded, and a re-qualification of the record then leaves the listing to the bureau', async () => {
+    const original = penalty(LISTED_TWICE, 'L-1', today());
+    const first = await record(original);
+    server.clock.advance(DAY);
+    await server.client(admin).request(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: LISTED_TWICE, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '拒不改正，屡查屡犯', evidenceIds: [first.record.id], minimumMonths: 6 },
+    });
+    expect((await history(LISTED_TWICE)).map((e: any) => [e.event, e.causeCode])).toEqual([['LISTED', 'BL_SERIOUS_DISHONESTY'], ['EXTENDED', 'BUREAU_DECISION']]);
+    server.clock.advance(DAY);
+    const corrected = await record({ ...original, sourceId: 'L-1-R', violationType: 'OTHER', fineCny: 5000, supersedesId: first.record.id, correctionReason: '复议变更定性' });
+    expect(corrected.correction).toMatchObject({ cause: 'CORRECTION' });
+    expect(await check(LISTED_TWICE)).toMatchObject({ blacklisted: true });
   });
 
   // Last: it moves the clock more than a year on.
