@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { evidencePayloadRefs, evidenceRecordedHooks, evidenceWithdrawnHooks, WithdrawEvidencePayload } from '../evidence/evidence-schema.ts';
 import { loadEvidenceSets } from '../evidence/evidence-set.ts';
@@ -6,8 +7,8 @@ import { earlierVersions, evidenceChains, offencesOf } from '../evidence/superse
 import { builder } from '../graphql/builder.ts';
 import { blacklistStateOf, EVIDENCE_CORRECTED, EVIDENCE_WITHDRAWN, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
-import { applyDynamicAdjustment, dynamicServicesOf, putRatingIntoEffect, type DynamicServices } from './dynamic.ts';
-import { effectTriggeredBy } from './effect-store.ts';
+import { adjustForStoredViolations, applyDynamicAdjustment, dynamicServicesOf, putRatingIntoEffect, type DynamicServices, type StoredViolation } from './dynamic.ts';
+import { effectTriggeredBy, ratingHistory, type EffectiveRating } from './effect-store.ts';
 import { parsePeriod } from './period.ts';
 import { rateEnterprise } from './runner.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
@@ -34,34 +35,72 @@ export interface EvidenceChange {
 export async function correctForChangedEvidence(services: DynamicServices, changed: EvidenceChange): Promise<boolean> {
   const { db, logger } = services;
   const code = changed.creditCode;
+  const versions = [changed.replacedRef, ...(await earlierVersions(db, changed.replacedRef))];
+  let correctedPeriodEnd: string | null = null;
   const corrected = await putRatingIntoEffect(services, code, changed.triggerRef, async (trx, current, evidenceAt) => {
     if (!current) return null;
-    const rules = services.rules.get(current.rule_set_id, current.rule_version);
+    // As if the record had never been as it was: a rating the record itself put into effect (its
+    // dynamic adjustment, or an earlier correction of it) gives way to the one it replaced, re-rated.
+    const base = (await ratingBefore(trx, current, versions)) ?? current;
+    const rules = services.rules.get(base.rule_set_id, base.rule_version);
     if (!rules) {
-      logger.error({ code, ...changed }, `correction skipped: rule version ${current.rule_set_id}/${current.rule_version} is not loaded`);
+      logger.error({ code, ...changed }, `correction skipped: rule version ${base.rule_set_id}/${base.rule_version} is not loaded`);
       return null;
     }
-    const period = parsePeriod(current.period);
+    const period = parsePeriod(base.period);
     const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], evidenceAt) })).get(code)!;
     const { row } = rateEnterprise(rules, evidence, period);
     // The rating in force may use the record without listing it (a veto on the count of penalties,
     // the leader's clean record): it is rated again whenever one of its records changes, and corrected
     // when the result differs.
     if (row.resultHash === current.result_hash) return null;
+    correctedPeriodEnd = period.end;
     const what = changed.change === 'WITHDRAWN' ? { withdrawn: changed.replacedRef } : { corrected: changed.replacedRef, correction: changed.triggerRef };
     return {
       rules,
       period,
       row,
       cause: 'CORRECTION',
-      detail: { ...what, replaces: `rating:${current.id}` },
+      detail: { ...what, replaces: `rating:${current.id}`, ...(base === current ? {} : { reratedFrom: `rating:${base.id}` }) },
       afterwards: async (t, ratingId) => liftListingNoLongerSupported(t, code, services, await offencesStillListing(t, ratingId)),
     };
   });
   // A listing outlives the rating that made it: it may rest on the record though no rating in force uses it.
   if (!corrected) await db.transaction().execute((trx) => liftListingNoLongerSupported(trx as Db, code, services, null));
+  // Violations after the corrected rating's period that no effect names were weighed against the level
+  // the record had caused (an adjustment that would have raised it was not made): weigh them again.
+  if (corrected && correctedPeriodEnd !== null) await adjustForStoredViolations(services, await violationsNoEffectNames(db, code, correctedPeriodEnd));
   return corrected;
 }
+
+/** How far back ratingBefore looks for the rating in force before the record's own effects. */
+const EFFECTS_LOOKED_BACK = 50;
+
+/**
+ * The rating that was in force before the effects this record's versions triggered (the rating its
+ * dynamic adjustment replaced, say), or undefined when the rating in force is not one of them or none
+ * came before.
+ */
+async function ratingBefore(trx: Db, current: EffectiveRating, versions: readonly string[]): Promise<EffectiveRating | undefined> {
+  if (!current.trigger_evidence || !versions.includes(current.trigger_evidence)) return undefined;
+  const earlier = await ratingHistory(trx, current.credit_code, EFFECTS_LOOKED_BACK, current.effect_id);
+  return earlier.find((effect) => !effect.trigger_evidence || !versions.includes(effect.trigger_evidence));
+}
+
+/** Current violations of the enterprise decided after `day` that no rating effect names (bounded). */
+async function violationsNoEffectNames(db: Db, code: string, day: string): Promise<StoredViolation[]> {
+  const { rows } = await sql<{ id: string; credit_code: string; decided_on: string }>`
+    select v.id, v.credit_code, v.decided_on::text as decided_on from violations v
+    where v.credit_code = ${code} and not v.revoked and v.decided_on > ${day}::date
+      and not exists (select 1 from violations later where later.supersedes_id = v.id)
+      and not exists (select 1 from rating_effects f where f.trigger_evidence = 'violation:' || v.id)
+    order by v.decided_on, v.id
+    limit ${LATER_VIOLATIONS_WEIGHED}`.execute(db);
+  return rows.map((r) => ({ id: Number(r.id), credit_code: r.credit_code.trim(), decided_on: r.decided_on }));
+}
+
+/** Violations weighed again after a correction: far more than one enterprise has in a year. */
+const LATER_VIOLATIONS_WEIGHED = 500;
 
 /** The offences the blacklist proposals of a rating rest on (src/evidence/supersession.ts). */
 async function offencesStillListing(trx: Db, ratingId: number): Promise<Set<string>> {
