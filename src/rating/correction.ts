@@ -8,7 +8,7 @@ import { builder } from '../graphql/builder.ts';
 import { blacklistStateOf, EVIDENCE_CORRECTED, EVIDENCE_WITHDRAWN, lockRegisters, removeFromBlacklist } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import { adjustForStoredViolations, applyDynamicAdjustment, dynamicServicesOf, putRatingIntoEffect, type DynamicServices, type StoredViolation } from './dynamic.ts';
-import { anyEffectTriggeredBy, effectTriggeredBy, ratingHistory, type EffectiveRating } from './effect-store.ts';
+import { effectTriggeredBy, ratingHistory, type EffectiveRating } from './effect-store.ts';
 import { parsePeriod } from './period.ts';
 import { rateEnterprise } from './runner.ts';
 import { EffectiveRatingRef } from './run-schema.ts';
@@ -89,20 +89,16 @@ async function ratingBefore(trx: Db, current: EffectiveRating, versions: readonl
 
 /** Current violations of the enterprise decided after `day` that no rating effect names (bounded). */
 async function violationsNoEffectNames(db: Db, code: string, day: string): Promise<StoredViolation[]> {
-  const { rows } = await sql<{ id: string; credit_code: string; decided_on: string; supersedes_id: string | null }>`
-    select v.id, v.credit_code, v.decided_on::text as decided_on, v.supersedes_id from violations v
+  const { rows } = await sql<{ id: string; credit_code: string; decided_on: string }>`
+    select v.id, v.credit_code, v.decided_on::text as decided_on from violations v
     where v.credit_code = ${code} and not v.revoked and v.decided_on > ${day}::date
       and not exists (select 1 from violations later where later.supersedes_id = v.id)
       and not exists (select 1 from rating_effects f where f.trigger_evidence = 'violation:' || v.id)
     order by v.decided_on, v.id
     limit ${LATER_VIOLATIONS_WEIGHED}`.execute(db);
-  const unweighed: StoredViolation[] = [];
-  for (const r of rows) {
-    // A correction of an offence acted on before was weighed with it (applyDynamicAdjustment's `correcting`).
-    if (r.supersedes_id !== null && (await anyEffectTriggeredBy(db, await earlierVersions(db, evidenceRef('violation', Number(r.id)))))) continue;
-    unweighed.push({ id: Number(r.id), credit_code: r.credit_code.trim(), decided_on: r.decided_on });
-  }
-  return unweighed;
+  // A correction of an offence acted on before is weighed again too: letting a standing veto escape
+  // is worse than a listing restarted (docs/RATING.md, Correction, known limits).
+  return rows.map((r) => ({ id: Number(r.id), credit_code: r.credit_code.trim(), decided_on: r.decided_on }));
 }
 
 /** Violations weighed again after a correction: far more than one enterprise has in a year. */

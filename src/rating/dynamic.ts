@@ -49,11 +49,13 @@ export async function applyDynamicAdjustment(
   const code = violation.credit_code.trim();
   const decidedOn = String(violation.decided_on);
   return putRatingIntoEffect(services, code, ref, async (trx, current, evidenceAt) => {
-    // A correction of an offence already acted on is weighed again only while the rating in force still
-    // rests on the offence (cites an earlier version of it): once a later rating that no longer sees it
-    // has taken over, the offence was weighed, not to be punished again.
+    // A correction of an offence already acted on is weighed again while the rating in force is the
+    // offence's own doing (an effect one of its versions triggered: its adjustment, its withdrawal's or
+    // correction's re-rating) or still rests on it (cites a version): once a later rating that no longer
+    // sees it has taken over, the offence was weighed, not to be punished again.
     const { correcting = [] } = options;
-    if (correcting.length > 0 && !citesAny(current, correcting) && (await anyEffectTriggeredBy(trx, correcting))) return null;
+    const madeByOffence = current?.trigger_evidence ? correcting.includes(current.trigger_evidence) : false;
+    if (correcting.length > 0 && !madeByOffence && !citesAny(current, correcting) && (await anyEffectTriggeredBy(trx, correcting))) return null;
     const rules = ruleVersionFor(services, current, decidedOn);
     if (!rules) {
       logger.warn({ code, ref }, 'dynamic adjustment skipped: no rule version in force on the decision date');

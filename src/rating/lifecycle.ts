@@ -120,17 +120,21 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
     // by the re-rate below or, once committed after it, corrects the published rating (its hook).
     await lockEvidenceTablesForBulkWrite(trx);
     const rerated = await rerateWhereEvidenceChanged(trx, rules, run, now);
-    // An enterprise that already had a rating of a later period in effect (a later annual rating, or
-    // a dynamic adjustment after this period) keeps it: publishing an older period never replaces a
-    // newer rating. Such ratings stay in the run, unpublished, and propose nothing.
+    // An enterprise whose rating in force is of a later period (a later annual rating, or a dynamic
+    // adjustment after this period) keeps it: publishing an older period never replaces a newer rating.
+    // Such ratings stay in the run, unpublished, and propose nothing. Only the rating in force counts:
+    // a later one that has since been corrected away (its record withdrawn) no longer stands.
     const inserted = await sql<{ rating_id: string }>`
       insert into rating_effects (credit_code, rating_id, effective_from, cause, decided_by)
       select r.credit_code, r.id, ${now}, 'PUBLICATION', ${actor}
       from ratings r
       where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)
-        and not exists (
-          select 1 from rating_effects ef join ratings er on er.id = ef.rating_id join rating_runs erun on erun.id = er.run_id
-          where ef.credit_code = r.credit_code and erun.period_end > ${run.period_end})
+        and coalesce((
+          select erun.period_end from rating_effects ef
+          join ratings er on er.id = ef.rating_id join rating_runs erun on erun.id = er.run_id
+          where ef.credit_code = r.credit_code and ef.effective_from <= ${now}
+          order by ef.effective_from desc, ef.id desc
+          limit 1), '-infinity'::date) <= ${run.period_end}::date
       returning rating_id`.execute(trx);
     const ratingIds = inserted.rows.map((row) => Number(row.rating_id));
     const current = await sql<{ n: string }>`

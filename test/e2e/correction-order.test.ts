@@ -2,6 +2,7 @@ import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
+import { shippedVersionInForce } from '../support/rules.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // A record withdrawn leaves the enterprise as if it had never been: the rating its own adjustment
@@ -13,6 +14,8 @@ const bank = { role: 'bank' as const, org: 'bank-1', subject: 'loans' };
 const WITHDRAWN_LAST = withCheckCharacter('91220681MA5000501');
 const WITHDRAWN_FIRST = withCheckCharacter('91220681MA5000502');
 const OVER_ANNUAL = withCheckCharacter('91220681MA5000503');
+const RESTORED = withCheckCharacter('91220681MA5000504');
+const CORRECTED_AWAY = withCheckCharacter('91220681MA5000505');
 
 const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`;
 const WITHDRAW = gql`mutation($input: WithdrawEvidenceInput!) { withdrawEvidence(input: $input) { correction { level cause period } } }`;
@@ -35,7 +38,10 @@ const falsified: Record<string, string> = {};
 
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: 'error' });
-  for (const [code, name] of [[WITHDRAWN_LAST, '临江市前序化工有限公司'], [WITHDRAWN_FIRST, '临江市后序化工有限公司'], [OVER_ANNUAL, '临江市年度化工有限公司']] as const) {
+  for (const [code, name] of [
+    [WITHDRAWN_LAST, '临江市前序化工有限公司'], [WITHDRAWN_FIRST, '临江市后序化工有限公司'], [OVER_ANNUAL, '临江市年度化工有限公司'],
+    [RESTORED, '临江市复原化工有限公司'], [CORRECTED_AWAY, '临江市更正化工有限公司'],
+  ] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
     });
@@ -43,7 +49,7 @@ beforeAll(async () => {
   // Last year's annual rating: BLACK for falsified data in June; RED for building without an approved EIA in March.
   for (const code of [WITHDRAWN_LAST, WITHDRAWN_FIRST]) falsified[code] = (await record(penalty(code, `F-${code.slice(-3)}`, `${lastYear()}-06-10`, 'FALSIFIED_MONITORING_DATA'))).record.id;
   await record(penalty(OVER_ANNUAL, 'E-503', `${lastYear()}-03-10`, 'EIA_NOT_APPROVED'));
-  const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: lastYear(), scope: { creditCodes: [WITHDRAWN_LAST, WITHDRAWN_FIRST, OVER_ANNUAL] } });
+  const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: lastYear(), scope: { creditCodes: [WITHDRAWN_LAST, WITHDRAWN_FIRST, OVER_ANNUAL, RESTORED] } });
   expect(await publishRun(server, runId)).toBe('PUBLISHED');
 }, 60_000);
 afterAll(() => server?.stop());
@@ -74,5 +80,31 @@ describe('a record withdrawn, and what its level had kept from happening', () =>
     const withdrawn = await withdraw(veto.record.id, 'RV-503');
     expect(withdrawn.correction).toMatchObject({ cause: 'CORRECTION', level: 'RED', period: lastYear() });
     expect((await check(OVER_ANNUAL)).level).toBe('RED');
+  });
+
+  it('a veto withdrawn and then restored by a later review (a correction of the withdrawal) is a veto again', async () => {
+    const original = penalty(RESTORED, 'R-504', today(), 'FALSIFIED_MONITORING_DATA');
+    const first = await record(original);
+    expect(first.dynamicAdjustment).toMatchObject({ level: 'BLACK' });
+    const withdrawn = await server.client(officer).request<any>(gql`mutation($input: WithdrawEvidenceInput!) { withdrawEvidence(input: $input) { withdrawalId } }`, {
+      input: { id: first.record.id, reason: '行政复议决定撤销', source: 'review', sourceId: 'RV-504' },
+    });
+    expect(await check(RESTORED)).toMatchObject({ blacklisted: false });
+    await record({ ...original, sourceId: 'R-504-RR', supersedesId: withdrawn.withdrawEvidence.withdrawalId, correctionReason: '法院判决撤销复议决定，原处罚恢复' });
+    expect(await check(RESTORED)).toMatchObject({ level: 'BLACK', blacklisted: true });
+  });
+
+  // Last: it moves the clock into the year after next.
+  it('a later adjustment corrected away does not keep the next annual rating from taking effect', async () => {
+    const year = server.clock.now().getUTCFullYear();
+    const eia = await record(penalty(CORRECTED_AWAY, 'E-505', `${year - 1}-06-10`, 'EIA_NOT_APPROVED'));
+    expect(eia.dynamicAdjustment).toMatchObject({ level: 'RED' });
+    server.clock.advance(Date.UTC(year + 1, 0, 5) - server.clock.now().getTime());
+    const veto = await record(penalty(CORRECTED_AWAY, 'F-505', today(), 'FALSIFIED_MONITORING_DATA'));
+    expect(veto.dynamicAdjustment).toMatchObject({ level: 'BLACK' });
+    await withdraw(veto.record.id, 'RV-505');
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: shippedVersionInForce('linjiang', `${year}-12-31`), period: String(year), scope: { creditCodes: [CORRECTED_AWAY] } });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
+    expect(await inForce(CORRECTED_AWAY)).toMatchObject({ cause: 'PUBLICATION', period: String(year) });
   });
 });
