@@ -68,9 +68,17 @@ export async function correctForChangedEvidence(services: DynamicServices, chang
   // A listing outlives the rating that made it: it may rest on the record though no rating in force uses it.
   if (!corrected) await db.transaction().execute((trx) => liftListingNoLongerSupported(trx as Db, code, services, null));
   // Violations after the corrected rating's period that no effect names were weighed against the level
-  // the record had caused (an adjustment that would have raised it was not made): weigh them again.
-  if (corrected && correctedPeriodEnd !== null) await adjustForStoredViolations(services, await violationsNoEffectNames(db, code, correctedPeriodEnd));
+  // the record had caused (an adjustment that would have raised it was not made): weigh them again —
+  // also when this is a replay whose correction was made before (the weighing may be what failed).
+  const periodEnd = correctedPeriodEnd ?? (await correctionPeriodEnd(db, changed.triggerRef));
+  if (periodEnd !== null) await adjustForStoredViolations(services, await violationsNoEffectNames(db, code, periodEnd));
   return corrected;
+}
+
+/** The period end of the correction this record already triggered, if any. */
+async function correctionPeriodEnd(db: Db, triggerRef: string): Promise<string | null> {
+  const effect = await effectTriggeredBy(db, triggerRef);
+  return effect?.cause === 'CORRECTION' ? parsePeriod(effect.period).end : null;
 }
 
 /** How far back ratingBefore looks for the rating in force before the record's own effects. */
@@ -93,7 +101,7 @@ async function violationsNoEffectNames(db: Db, code: string, day: string): Promi
     select v.id, v.credit_code, v.decided_on::text as decided_on from violations v
     where v.credit_code = ${code} and not v.revoked and v.decided_on > ${day}::date
       and not exists (select 1 from violations later where later.supersedes_id = v.id)
-      and not exists (select 1 from rating_effects f where f.trigger_evidence = 'violation:' || v.id)
+      and not exists (select 1 from rating_effects f where f.credit_code = v.credit_code and f.trigger_evidence = 'violation:' || v.id)
     order by v.decided_on, v.id
     limit ${LATER_VIOLATIONS_WEIGHED}`.execute(db);
   // A correction of an offence acted on before is weighed again too: letting a standing veto escape
@@ -183,7 +191,8 @@ builder.objectField(WithdrawEvidencePayload, 'correction', (t) =>
   t.field({
     type: EffectiveRatingRef,
     nullable: true,
-    description: 'Set when withdrawing the record changed the rating in force: the enterprise re-rated for the same period without it, in effect now.',
+    description:
+      'Set when withdrawing the record changed the rating in force: the enterprise re-rated without it. A later violation weighed again afterwards may have put an adjustment into effect since (enterprise { rating } gives the rating in force).',
     resolve: async (payload, _args, context) => (await effectTriggeredBy(context.db, payload.id)) ?? null,
   }),
 );

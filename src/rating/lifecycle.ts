@@ -122,8 +122,9 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
     const rerated = await rerateWhereEvidenceChanged(trx, rules, run, now);
     // An enterprise whose rating in force is of a later period (a later annual rating, or a dynamic
     // adjustment after this period) keeps it: publishing an older period never replaces a newer rating.
-    // Such ratings stay in the run, unpublished, and propose nothing. Only the rating in force counts:
-    // a later one that has since been corrected away (its record withdrawn) no longer stands.
+    // Such ratings stay in the run, unpublished, and propose nothing. Only the latest effect counts (the
+    // rating in force, or one that took effect while this publication waited for its locks): a later
+    // rating since corrected away (its record withdrawn) no longer stands.
     const inserted = await sql<{ rating_id: string }>`
       insert into rating_effects (credit_code, rating_id, effective_from, cause, decided_by)
       select r.credit_code, r.id, ${now}, 'PUBLICATION', ${actor}
@@ -132,7 +133,7 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
         and coalesce((
           select erun.period_end from rating_effects ef
           join ratings er on er.id = ef.rating_id join rating_runs erun on erun.id = er.run_id
-          where ef.credit_code = r.credit_code and ef.effective_from <= ${now}
+          where ef.credit_code = r.credit_code
           order by ef.effective_from desc, ef.id desc
           limit 1), '-infinity'::date) <= ${run.period_end}::date
       returning rating_id`.execute(trx);

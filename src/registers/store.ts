@@ -160,8 +160,21 @@ export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMont
   const state = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
   // Already listed until later: the listing is not prolonged, but it now also rests on this offence or
   // decision, so an EXTENDED event keeps the earliest removal and records it (lifting reads it, and
-  // "one offence lists once" then knows the offence was punished).
+  // "one offence lists once" then knows the offence was punished) — unless the same rating already
+  // wrote an event of this listing: its second criterion (the level, citing every veto's records) adds
+  // no offence of its own.
   const proposed = addMonths(dayOf(e.effectiveFrom), minimumMonths);
+  const moves = !state.listed || state.earliestRemoval === null || proposed > state.earliestRemoval;
+  if (!moves && e.sourceRatingId != null && state.listingEventId !== null) {
+    const sameRating = await trx
+      .selectFrom('blacklist_events')
+      .select('id')
+      .where('credit_code', '=', e.creditCode)
+      .where('id', '>=', state.listingEventId)
+      .where('source_rating_id', '=', e.sourceRatingId)
+      .executeTakeFirst();
+    if (sameRating) return { event: null, eventId: null };
+  }
   const earliestRemoval = state.listed && state.earliestRemoval !== null && state.earliestRemoval > proposed ? state.earliestRemoval : proposed;
   const event = state.listed ? 'EXTENDED' : 'LISTED';
   const { id } = await trx

@@ -1,6 +1,8 @@
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { createLogger } from '../../src/logger.ts';
+import { correctForChangedEvidence } from '../../src/rating/correction.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { shippedVersionInForce } from '../support/rules.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -16,6 +18,8 @@ const WITHDRAWN_FIRST = withCheckCharacter('91220681MA5000502');
 const OVER_ANNUAL = withCheckCharacter('91220681MA5000503');
 const RESTORED = withCheckCharacter('91220681MA5000504');
 const CORRECTED_AWAY = withCheckCharacter('91220681MA5000505');
+const TWO_VETOES = withCheckCharacter('91220681MA5000506');
+const RETRIED = withCheckCharacter('91220681MA5000507');
 
 const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`;
 const WITHDRAW = gql`mutation($input: WithdrawEvidenceInput!) { withdrawEvidence(input: $input) { correction { level cause period } } }`;
@@ -41,15 +45,16 @@ beforeAll(async () => {
   for (const [code, name] of [
     [WITHDRAWN_LAST, '临江市前序化工有限公司'], [WITHDRAWN_FIRST, '临江市后序化工有限公司'], [OVER_ANNUAL, '临江市年度化工有限公司'],
     [RESTORED, '临江市复原化工有限公司'], [CORRECTED_AWAY, '临江市更正化工有限公司'],
+    [TWO_VETOES, '临江市双否化工有限公司'], [RETRIED, '临江市重试化工有限公司'],
   ] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
     });
   }
   // Last year's annual rating: BLACK for falsified data in June; RED for building without an approved EIA in March.
-  for (const code of [WITHDRAWN_LAST, WITHDRAWN_FIRST]) falsified[code] = (await record(penalty(code, `F-${code.slice(-3)}`, `${lastYear()}-06-10`, 'FALSIFIED_MONITORING_DATA'))).record.id;
+  for (const code of [WITHDRAWN_LAST, WITHDRAWN_FIRST, RETRIED]) falsified[code] = (await record(penalty(code, `F-${code.slice(-3)}`, `${lastYear()}-06-10`, 'FALSIFIED_MONITORING_DATA'))).record.id;
   await record(penalty(OVER_ANNUAL, 'E-503', `${lastYear()}-03-10`, 'EIA_NOT_APPROVED'));
-  const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: lastYear(), scope: { creditCodes: [WITHDRAWN_LAST, WITHDRAWN_FIRST, OVER_ANNUAL, RESTORED] } });
+  const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: lastYear(), scope: { creditCodes: [WITHDRAWN_LAST, WITHDRAWN_FIRST, OVER_ANNUAL, RESTORED, RETRIED] } });
   expect(await publishRun(server, runId)).toBe('PUBLISHED');
 }, 60_000);
 afterAll(() => server?.stop());
@@ -92,6 +97,49 @@ describe('a record withdrawn, and what its level had kept from happening', () =>
     expect(await check(RESTORED)).toMatchObject({ blacklisted: false });
     await record({ ...original, sourceId: 'R-504-RR', supersedesId: withdrawn.withdrawEvidence.withdrawalId, correctionReason: '法院判决撤销复议决定，原处罚恢复' });
     expect(await check(RESTORED)).toMatchObject({ level: 'BLACK', blacklisted: true });
+  });
+
+  it('a BLACK veto that listed and a RED veto that does not list (2025.1): annulling the BLACK one lifts the listing', async () => {
+    await record(penalty(TWO_VETOES, 'E-506', `${lastYear()}-03-10`, 'EIA_NOT_APPROVED'));
+    const black = await record(penalty(TWO_VETOES, 'F-506', `${lastYear()}-06-10`, 'FALSIFIED_MONITORING_DATA'));
+    expect(await check(TWO_VETOES)).toMatchObject({ level: 'BLACK', blacklisted: true });
+    // One rating, two criteria (the veto's and the level's, which cites both vetoes): one event.
+    const events = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { blacklistHistory { edges { node { event } } } } }`, { c: TWO_VETOES });
+    expect(events.enterprise.blacklistHistory.edges.map((e: any) => e.node.event)).toEqual(['LISTED']);
+    await withdraw(black.record.id, 'RV-506');
+    expect(await check(TWO_VETOES)).toMatchObject({ level: 'RED', blacklisted: false });
+  });
+
+  it('a replay of the withdrawal retries the weighing of later violations when it failed after the correction', async () => {
+    expect(await inForce(RETRIED)).toMatchObject({ level: 'BLACK', period: lastYear() });
+    const eia = await record(penalty(RETRIED, 'V-507', today(), 'EIA_NOT_APPROVED'));
+    expect(eia.dynamicAdjustment).toBeNull();
+    // The withdrawal stored, then its correction made, then the weighing failing once (the rules
+    // registry throwing on its first look-up of a version in force, which only the weighing makes).
+    const id = Number(falsified[RETRIED]!.replace('violation:', ''));
+    const stored = await server.database.db.selectFrom('violations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const { id: withdrawalId, ...copy } = stored;
+    void withdrawalId;
+    const withdrawal = await server.database.db
+      .insertInto('violations')
+      .values({ ...copy, source: 'review', source_id: 'RV-507', supersedes_id: id, revoked: true, correction_reason: '行政复议决定撤销', recorded_at: undefined } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const rules = server.service.rules;
+    let failOnce = true;
+    const flaky = new Proxy(rules, {
+      get(target, name) {
+        if (name === 'effectiveOn' && failOnce) return () => { failOnce = false; throw new Error('transient'); };
+        const value = (target as any)[name];
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const services = { db: server.database.db, rules: flaky, defaultRuleSetId: 'linjiang', logger: createLogger({ logLevel: 'silent' }), now: server.clock.now(), actor: 'test' };
+    const change = { creditCode: RETRIED, replacedRef: falsified[RETRIED]!, triggerRef: `violation:${withdrawal.id}`, change: 'WITHDRAWN' as const };
+    await expect(correctForChangedEvidence(services, change)).rejects.toThrow('transient');
+    expect((await inForce(RETRIED)).cause).toBe('CORRECTION'); // the correction committed; the weighing did not
+    await correctForChangedEvidence({ ...services, rules }, change); // the replay
+    expect((await check(RETRIED)).level).toBe('RED');
   });
 
   // Last: it moves the clock into the year after next.
