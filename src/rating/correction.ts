@@ -27,10 +27,12 @@ export interface EvidenceChange {
  * Correction: a record withdrawn (a penalty annulled on administrative review) stops counting at
  * once, and a record corrected (re-qualified on review, say) counts as corrected at once, not at the
  * next annual rating. The enterprise is rated again for the period of its rating in force under the
- * same rule version, on its evidence as it is now, and when the result differs that rating takes
- * effect (cause CORRECTION), whichever way it moves. A blacklisting that no longer rests on any record
- * is lifted in the same transaction (liftListingNoLongerSupported). Returns whether a correction took
- * effect.
+ * same rule version — or, when that rating is the record's own doing, of the rating it replaced
+ * (ratingBefore) — on its evidence as it is now, and when the result differs that rating takes effect
+ * (cause CORRECTION), whichever way it moves. A blacklisting that no longer rests on any record is
+ * lifted in the same transaction (liftListingNoLongerSupported); then the violations after the
+ * corrected period that no effect names are weighed again (each adjustment in its own transaction).
+ * Returns whether a correction took effect.
  */
 export async function correctForChangedEvidence(services: DynamicServices, changed: EvidenceChange): Promise<boolean> {
   const { db, logger } = services;
