@@ -104,7 +104,7 @@ export interface PermitReportEvidence {
 }
 
 /** The record type of each evidence kind. */
-export interface EvidenceByKind {
+interface EvidenceByKind {
   violation: ViolationEvidence;
   emission: EmissionEvidence;
   audit: AuditEvidence;

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database, Db, RegisterKind } from '../db/database.ts';
 import { lockEnterpriseForWrite, lockTableForSingleWrite, REGISTER_WRITE_LOCK_TABLE } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
-import { offencesOf } from '../evidence/supersession.ts';
+import { evidenceChains } from '../evidence/supersession.ts';
 import type { BlacklistProposal, LeaderProposal } from '../rules/engine.ts';
 import { addMonths } from '../rules/dates.ts';
 import { blacklistStateAt, dayOf, leaderStateAt, type BlacklistEventKind, type BlacklistState, type LeaderEventKind, type LeaderState, type RegisterEventFact } from './derive.ts';
@@ -153,9 +153,11 @@ export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMont
   await lockRegisters(trx, e.creditCode);
   if (options.onlyOnNewEvidence && e.evidenceIds.length > 0) {
     // By offence, not by id: a corrected record (a new id superseding the old) is the same offence.
-    const behind = await offencesOf(trx as Db, [...(await evidenceBehindListings(trx, e.creditCode))]);
-    const offences = await offencesOf(trx as Db, e.evidenceIds);
-    if ([...offences].every((offence) => behind.has(offence))) return { event: null, eventId: null };
+    const behindRefs = [...(await evidenceBehindListings(trx, e.creditCode))];
+    const chains = await evidenceChains(trx as Db, [...behindRefs, ...e.evidenceIds]);
+    const offence = (ref: string) => chains.get(ref)?.root ?? ref;
+    const behind = new Set(behindRefs.map(offence));
+    if (e.evidenceIds.every((ref) => behind.has(offence(ref)))) return { event: null, eventId: null };
   }
   const state = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
   // Already listed until later: the listing is not prolonged, but it now also rests on this offence or
