@@ -67,7 +67,7 @@ export const EVENT_LABELS: Record<string, string> = {
 export const REGISTER_LABELS: Record<string, string> = { BLACKLIST: '黑名单 Blacklist', LEADER: '领跑者 Leader' };
 
 /** How a rating came into effect (rating_effects.cause), in full and in a table cell. */
-export const RATING_CAUSE_LABELS: Record<string, { full: string; short: string }> = {
+const RATING_CAUSE_LABELS: Record<string, { full: string; short: string }> = {
   PUBLICATION: { full: '年度评价发布 annual publication', short: '年度发布 annual' },
   DYNAMIC_ADJUSTMENT: { full: '动态调整 dynamic adjustment', short: '动态调整 dynamic' },
   CORRECTION: { full: '复核更正 corrected on review', short: '更正 corrected' },
