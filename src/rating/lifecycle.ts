@@ -1,10 +1,11 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { EVIDENCE_TABLES, type Database, type Db, type EvidenceKind, type RunStatus } from '../db/database.ts';
 import { lockEnterpriseForEffect, lockEvidenceTablesForBulkWrite, waitForBulkEvidenceWrites } from '../db/locks.ts';
 import { databaseNow } from '../db/database-clock.ts';
 import { appError, notFound } from '../errors.ts';
 import { DATED_ON_SQL, loadEvidenceSets } from '../evidence/evidence-set.ts';
 import type { RuleRegistry } from '../rules/index.ts';
+import { LEVELS } from '../rules/types.ts';
 import { recordRatingProposals } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
 import { parsePeriod } from './period.ts';
@@ -120,22 +121,27 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
     // by the re-rate below or, once committed after it, corrects the published rating (its hook).
     await lockEvidenceTablesForBulkWrite(trx);
     const rerated = await rerateWhereEvidenceChanged(trx, rules, run, now);
-    // An enterprise whose rating in force is of a later period (a later annual rating, or a dynamic
-    // adjustment after this period) keeps it: publishing an older period never replaces a newer rating.
-    // Such ratings stay in the run, unpublished, and propose nothing. Only the latest effect counts (the
-    // rating in force, or one that took effect while this publication waited for its locks): a later
-    // rating since corrected away (its record withdrawn) no longer stands.
+    // An enterprise whose rating in force is of a later period keeps it when that rating is a later
+    // annual one, or a dynamic one at least as severe: publishing an older period never replaces a
+    // newer verdict. A milder dynamic rating gives way: an adjustment only ever lowers the level, and
+    // its twelve months may leave out the offences of the year being published (a small incident in
+    // February must not buy the enterprise out of last year's RED). Kept ratings stay in the run,
+    // unpublished, and propose nothing. Only the latest effect counts (the rating in force, or one
+    // that took effect while this publication waited for its locks): a later rating since corrected
+    // away (its record withdrawn) no longer stands.
     const inserted = await sql<{ rating_id: string }>`
       insert into rating_effects (credit_code, rating_id, effective_from, cause, decided_by)
       select r.credit_code, r.id, ${now}, 'PUBLICATION', ${actor}
       from ratings r
+      left join lateral (
+        select erun.period_end, erun.mode, er.level from rating_effects ef
+        join ratings er on er.id = ef.rating_id join rating_runs erun on erun.id = er.run_id
+        where ef.credit_code = r.credit_code
+        order by ef.effective_from desc, ef.id desc
+        limit 1) latest on true
       where r.run_id = ${runId} and not exists (select 1 from ratings later where later.supersedes_id = r.id)
-        and coalesce((
-          select erun.period_end from rating_effects ef
-          join ratings er on er.id = ef.rating_id join rating_runs erun on erun.id = er.run_id
-          where ef.credit_code = r.credit_code
-          order by ef.effective_from desc, ef.id desc
-          limit 1), '-infinity'::date) <= ${run.period_end}::date
+        and (latest.period_end is null or latest.period_end <= ${run.period_end}::date
+             or (latest.mode = 'DYNAMIC' and ${levelRankSql(sql.ref('latest.level'))} < ${levelRankSql(sql.ref('r.level'))}))
       returning rating_id`.execute(trx);
     const ratingIds = inserted.rows.map((row) => Number(row.rating_id));
     const current = await sql<{ n: string }>`
@@ -152,6 +158,11 @@ export async function publishRun(db: Db, rules: RuleRegistry, runId: number, act
     });
     return ratingIds.length;
   });
+}
+
+/** A level's severity in SQL, as `levelRank` orders them (GREEN lowest). */
+function levelRankSql(level: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`array_position(${sql.val([...LEVELS])}::text[], ${level})`;
 }
 
 /**

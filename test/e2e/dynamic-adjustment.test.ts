@@ -108,6 +108,37 @@ describe('dynamic adjustment', () => {
     expect(published.rows[0]!.detail).toMatchObject({ reratedAtPublication: [code], reratedAtPublicationCount: 1 });
   });
 
+  it('a milder adjustment made before the annual publication gives way to the annual rating: a small incident does not buy the enterprise out of last year’s YELLOW', async () => {
+    const code = withCheckCharacter('91220681MA5000043');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市鸭绿江化工有限公司', region: '大湖街道', industry: 'C26', keyDischargeUnit: true, registeredOn: '2010-01-01' },
+    });
+    const previousYear = String(Number(today().slice(0, 4)) - 1);
+    let n = 0;
+    const penalty = (decidedOn: string, fields: Record<string, unknown>) =>
+      server.client(officer).request<any>(RECORD, {
+        input: { creditCode: code, source: 'penalty-register', sourceId: `P43-${(n += 1)}`, decisionNumber: `临环罚〔${decidedOn.slice(0, 4)}〕43${n}号`, decidedOn, legalBasis: '《环境保护法》', ...fields },
+      });
+    // Last year's offences, all in January and February: more than twelve months before today.
+    await penalty(`${previousYear}-01-10`, { violationType: 'NO_PERMIT', fineCny: 500000, measures: ['PRODUCTION_SUSPENSION'] });
+    await penalty(`${previousYear}-02-10`, { violationType: 'PERMIT_CONDITIONS', fineCny: 300000, measures: ['SEAL_UP_SEIZURE'] });
+    await penalty(`${previousYear}-01-20`, { violationType: 'SOLID_WASTE', fineCny: 60000 });
+    await penalty(`${previousYear}-01-25`, { violationType: 'HAZARDOUS_WASTE_MANAGEMENT', fineCny: 60000 });
+    await penalty(`${previousYear}-02-01`, { violationType: 'OTHER', measures: ['SHUTDOWN_ORDER'] });
+    await penalty(`${previousYear}-02-05`, { violationType: 'DISCLOSURE_FAILURE', fineCny: 50000 });
+    await penalty(`${previousYear}-02-15`, { violationType: 'ECOLOGICAL_RED_LINE', fineCny: 100000 });
+    // Today a general incident re-rates the twelve months ending now, which hold none of them.
+    const incident = await penalty(today(), { violationType: 'ENVIRONMENTAL_INCIDENT', incidentSeverity: 'GENERAL', fineCny: 20000 });
+    expect(incident.recordViolation.dynamicAdjustment).toEqual({ level: 'GREEN', cause: 'DYNAMIC_ADJUSTMENT' });
+
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { creditCodes: [code] } });
+    expect(await publishRun(server, runId)).toBe('PUBLISHED');
+    const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause period } } }`, { c: code });
+    expect(inForce.enterprise.rating).toEqual({ level: 'YELLOW', cause: 'PUBLICATION', period: previousYear });
+    const check = await server.client(bank).request<any>(gql`query($c: String!) { creditCheck(creditCode: $c, purpose: LOAN) { level verdict } }`, { c: code });
+    expect(check.creditCheck).toEqual({ level: 'YELLOW', verdict: 'CAUTION' });
+  });
+
   it('a smaller offence more than a year later does not raise the level, though its window no longer holds the veto', async () => {
     server.clock.advance(400 * DAY);
     const recorded = await server.client(officer).request<any>(RECORD, {
