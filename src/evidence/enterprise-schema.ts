@@ -1,5 +1,6 @@
 import type { EnterpriseRow } from '../db/database.ts';
 import { actorName } from '../auth/principal.ts';
+import { chinaDay } from '../china-day.ts';
 import { builder } from '../graphql/builder.ts';
 import type { Context } from '../graphql/context.ts';
 import { requestLoader } from '../graphql/loaders.ts';
@@ -7,7 +8,7 @@ import { readPage, toConnection } from '../graphql/pagination.ts';
 import { organisationCodeWarning } from './credit-code.ts';
 import { findEnterprise, findEnterprises, listEnterprises, registerEnterprise, reviseEnterprise, type EnterpriseDetails } from './enterprise-store.ts';
 import { checkEnterpriseInput } from './evidence-rules.ts';
-import { InputCheck, requireCreditCode, todayInChina } from './validate.ts';
+import { InputCheck, requireCreditCode } from './validate.ts';
 
 export const EnterpriseRef = builder.objectRef<EnterpriseRow>('Enterprise');
 
@@ -103,7 +104,7 @@ type EnterpriseInput = typeof EnterpriseDetailsFields.$inferInput;
 
 function readEnterpriseInput(input: EnterpriseInput, now: Date): { code: string; details: EnterpriseDetails } {
   const code = requireCreditCode(input.creditCode, 'input.creditCode');
-  const check = new InputCheck('input', todayInChina(now));
+  const check = new InputCheck('input', chinaDay(now));
   const details = checkEnterpriseInput(input, check);
   check.done();
   return { code, details };

@@ -1,5 +1,6 @@
 import type { InputFieldBuilder, ObjectFieldBuilder, ObjectRef } from '@pothos/core';
 import { actorName } from '../auth/principal.ts';
+import { chinaDay } from '../china-day.ts';
 import type { EvidenceKind } from '../db/database.ts';
 import { builder } from '../graphql/builder.ts';
 import type { Context } from '../graphql/context.ts';
@@ -9,7 +10,7 @@ import { bureauOrSelf, EnterpriseRef, loadEnterprise } from './enterprise-schema
 import { pageEvidenceByEnterprise, recordEvidence, withdrawEvidence, type EvidenceListRow } from './evidence-store.ts';
 import { checkProvenance, EVIDENCE_RULES } from './evidence-rules.ts';
 import { evidenceRef, parseEvidenceRef } from './ids.ts';
-import { InputCheck, requireCreditCode, todayInChina } from './validate.ts';
+import { InputCheck, requireCreditCode } from './validate.ts';
 import {
   AUDIT_LEVELS,
   COMPLAINT_CHANNELS,
@@ -295,7 +296,7 @@ for (const spec of KINDS) {
         const creditCode = requireCreditCode(fields.creditCode, 'input.creditCode');
         const supersedes = fields.supersedesId ? parseEvidenceRef(String(fields.supersedesId), 'input.supersedesId', spec.kind) : null;
         const rules = EVIDENCE_RULES[spec.kind];
-        const check = checkProvenance(fields, new InputCheck('input', todayInChina(context.clock.now())))
+        const check = checkProvenance(fields, new InputCheck('input', chinaDay(context.clock.now())))
           .require(Boolean(supersedes) === Boolean(fields.correctionReason?.trim()), 'correctionReason', 'is required with supersedesId, and only with it')
           .text(fields.correctionReason, 'correctionReason', { max: 2000 });
         rules.validate(fields, check);

@@ -15,15 +15,10 @@ export interface Problem {
 /** The earliest date of a record kept here: the environmental protection law (trial) of 1979. */
 export const EARLIEST_RECORD_DATE = '1979-01-01';
 
-/**
- * Today's calendar date in China (UTC+8), where the records are made: the latest date a record of
- * something that happened can carry.
- */
-export const todayInChina = (now: Date): string => new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
 export class InputCheck {
   readonly problems: Problem[] = [];
-  /** `today` (YYYY-MM-DD): when given, dates of things that happened may not be later. */
+  /** `today` (YYYY-MM-DD, the China day: see chinaDay): when given, dates of things that happened may not be later. */
   constructor(
     private readonly prefix: string,
     private readonly today?: string,

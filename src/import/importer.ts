@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { arrayLiteral, copyLine, openCopyIn, writeChunk } from '../db/copy-text.ts';
 import { BULK_WRITE_LOCK_SQL, tableWriteLockKey } from '../db/locks.ts';
 import type { Db } from '../db/database.ts';
-import { todayInChina } from '../evidence/validate.ts';
+import { chinaDay } from '../china-day.ts';
 import { importKindSpec, type CellValue, type ImportKindName, type ImportKindSpec } from './kinds.ts';
 import { ImportFileError, readRecords, type ImportFormat } from './read-records.ts';
 
@@ -249,7 +249,7 @@ async function insertViolationsOwingAdjustments(session: Session, insert: string
 
 async function importInSession(session: Session, spec: ImportKindSpec, chunks: AsyncIterable<string>, options: ImportOptions): Promise<ImportReport> {
   const rejections: ImportRejection[] = [];
-  const today = todayInChina(options.now ?? new Date());
+  const today = chinaDay(options.now ?? new Date());
   const rejectedLines = new Set<number>();
   const reject = (line: number, field: string, reason: string) => {
     rejections.push({ line, field, reason });

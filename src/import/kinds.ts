@@ -52,7 +52,7 @@ export interface ImportKindSpec {
   /** Staging columns that make up the content of a record (compared for replays and conflicts). */
   contentColumns: readonly string[];
   /** Validates one raw record with the GraphQL rules and returns its staging values. */
-  /** `today` (YYYY-MM-DD, see todayInChina): when given, dates of things that happened may not be later. */
+  /** `today` (YYYY-MM-DD, the China day, see chinaDay): when given, dates of things that happened may not be later. */
   prepare(raw: Record<string, unknown>, today?: string): PreparedRow;
 }
 

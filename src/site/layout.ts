@@ -1,15 +1,8 @@
+import { chinaDateTime } from '../china-day.ts';
 import { html, raw, type HtmlValue, type SafeHtml } from './html.ts';
 import { levelInfo } from './levels.ts';
 
 /** The page shell, shared formatting and the stylesheet of the public site. */
-
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-
-/** 'YYYY-MM-DD' of an instant in China Standard Time (UTC+8), the bureau's calendar. */
-export const chinaDay = (at: Date): string => new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
-export const chinaDateTime = (at: Date): string => new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
-/** The end of a China calendar day as an instant. */
-export const endOfChinaDay = (day: string): Date => new Date(Date.parse(`${day}T23:59:59.999+08:00`));
 
 const NAV: [string, string, string][] = [
   ['/', '首页', 'Home'],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { chinaDateTime, chinaDay, endOfChinaDay } from '../china-day.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, RegisterKind } from '../db/database.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
@@ -13,7 +14,7 @@ import { registerStandingAt } from '../registers/standing.ts';
 import type { RuleRegistry } from '../rules/index.ts';
 import { barChart, stackedBarChart, transitionChart } from './charts.ts';
 import { href, html, type SafeHtml } from './html.ts';
-import { chinaDateTime, chinaDay, endOfChinaDay, enterpriseLink, EVENT_LABELS, levelBadge, page, ratingCauseLabel, REGISTER_LABELS, STYLESHEET } from './layout.ts';
+import { enterpriseLink, EVENT_LABELS, levelBadge, page, ratingCauseLabel, REGISTER_LABELS, STYLESHEET } from './layout.ts';
 import { INDUSTRY_SECTIONS, industrySection, LEVEL_INFO, LEVEL_ORDER, levelRank, NOT_RATED } from './levels.ts';
 import {
   dynamicAdjustments,

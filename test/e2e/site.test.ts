@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCity } from '../../src/demo/seed.ts';
-import { chinaDay } from '../../src/site/layout.ts';
+import { chinaDay } from '../../src/china-day.ts';
 import { lifecycleRulesDir } from '../support/rules.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
