@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { appError } from '../errors.ts';
-import { dayOf, leaderStateAt } from '../registers/derive.ts';
+import { chinaDay, startOfChinaDay } from '../china-day.ts';
+import { leaderStateAt } from '../registers/derive.ts';
 import { leaderEvents } from '../registers/store.ts';
 
 /** Adds codes to an institution's watch list (one statement); returns how many were new. */
@@ -69,30 +70,31 @@ export function parseChangeKey(key: string): ChangeCursor {
 export const LEADER_TERM_END_SOURCE = 'leader_terms';
 
 /**
- * Writes a feed change for each leader term that ended by `now` and has none yet: a term ends on its
- * term_end day (UTC) with no register event, so nothing else would tell a watcher. Run before the
- * feed is read; idempotent (one change per event whose term ended, a unique index) and bounded by
+ * Writes a feed change for each leader term that ended by `now` and has none yet: a term ends at the
+ * start of its term_end day (a China day like every register date: 00:00 Beijing) with no register
+ * event, so nothing else would tell a watcher. Run before the feed is read; idempotent (one change per event whose term ended, a unique index) and bounded by
  * the leader register, not the population. Returns how many it wrote.
  */
 export async function recordEndedLeaderTerms(db: Db, now: Date): Promise<number> {
-  const today = dayOf(now);
+  const today = chinaDay(now);
   let written = 0;
   // Page by event id, so a candidate that turns out not to have ended never hides the ones after it.
   for (let afterId = 0; ; ) {
     // A term that may have ended: the last LISTED or EXTENDED event before its term_end day, with no change yet.
+    // That day begins at 00:00 Beijing, 8 hours before 00:00 UTC (China keeps no summer time).
     const { rows } = await sql<{ id: string; credit_code: string; term_end: string }>`
       select e.id, e.credit_code, e.term_end::text as term_end from leader_events e
       where e.id > ${afterId} and e.event in ('LISTED', 'EXTENDED') and e.term_end is not null and e.term_end <= ${today}::date
         and not exists (
           select 1 from leader_events later
           where later.credit_code = e.credit_code and (later.effective_from, later.id) > (e.effective_from, e.id)
-            and later.effective_from < e.term_end::timestamp at time zone 'UTC')
+            and later.effective_from < (e.term_end - interval '8 hours') at time zone 'UTC')
         and not exists (select 1 from credit_changes c where c.source_table = ${LEADER_TERM_END_SOURCE} and c.source_id = e.id)
       order by e.id
       limit ${TERM_ENDS_PER_PAGE}`.execute(db);
     for (const row of rows) {
       const code = row.credit_code.trim();
-      const endedAt = new Date(`${row.term_end}T00:00:00Z`);
+      const endedAt = startOfChinaDay(row.term_end);
       const events = await leaderEvents(db, code);
       const before = leaderStateAt(events, new Date(endedAt.getTime() - 1));
       // Only a term that was running until that day and ended by itself (not an extension's old date).

@@ -3,8 +3,11 @@
  * instant is the fold of its events effective by then, in (effective_from, id) order, so any past
  * state can be derived again and no row is ever edited.
  *
- * Dates ('YYYY-MM-DD') are UTC calendar dates, like every date the rule engine uses.
+ * Dates ('YYYY-MM-DD') are China calendar days (UTC+8, src/china-day.ts): a term is counted from the
+ * day in Linjiang the listing took effect, and a term_end day begins at 00:00 Beijing.
  */
+
+import { chinaDay } from '../china-day.ts';
 
 export type BlacklistEventKind = 'LISTED' | 'EXTENDED' | 'REMOVED';
 export type LeaderEventKind = 'LISTED' | 'EXTENDED' | 'REMOVED' | 'REVOKED';
@@ -49,9 +52,6 @@ export const NOT_BLACKLISTED: BlacklistState = Object.freeze({
 
 export const NOT_LEADER: LeaderState = Object.freeze({ leader: false, causeCode: null, cause: null, listedSince: null, termEnd: null, listingEventId: null });
 
-/** The UTC calendar day of an instant. */
-export const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
-
 const laterDate = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : a > b ? a : b);
 
 export function compareEvents(a: { effectiveFrom: Date; id: number }, b: { effectiveFrom: Date; id: number }): number {
@@ -78,11 +78,11 @@ export function blacklistStateAt(events: readonly RegisterEventFact<BlacklistEve
 
 /**
  * The leader state after the events effective at or before `at`. A term ends by itself: on its
- * term_end day the enterprise is no longer a leader. REMOVED and REVOKED end it at once.
+ * term_end day (from 00:00 Beijing) the enterprise is no longer a leader. REMOVED and REVOKED end it at once.
  */
 export function leaderStateAt(events: readonly RegisterEventFact<LeaderEventKind>[], at: Date): LeaderState {
   let state: LeaderState = NOT_LEADER;
-  const expired = (s: LeaderState, instant: Date) => s.leader && s.termEnd !== null && s.termEnd <= dayOf(instant);
+  const expired = (s: LeaderState, instant: Date) => s.leader && s.termEnd !== null && s.termEnd <= chinaDay(instant);
   for (const e of [...events].sort(compareEvents)) {
     if (e.effectiveFrom.getTime() > at.getTime()) break;
     if (expired(state, e.effectiveFrom)) state = NOT_LEADER;

@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import { chinaDay, endOfChinaDay } from '../china-day.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, RegisterKind } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
@@ -18,11 +19,14 @@ function sendError(res: Response, status: number, code: string, message: string,
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
 }
 
-/** `asOf` as an instant: an ISO date-time with offset, or a date (its end, 23:59:59.999 UTC). */
+/**
+ * `asOf` as an instant: an ISO date-time with offset, or a date — a China day, the bureau's (its end,
+ * 23:59:59.999 Beijing), so the register "as of 1 March" holds what was listed on 1 March in Linjiang.
+ */
 export function parseAsOf(value: unknown, now: Date): Date | null {
   if (value === undefined) return now;
   if (typeof value !== 'string') return null;
-  if (value.length === 10) return isIsoDate(value) ? new Date(`${value}T23:59:59.999Z`) : null;
+  if (value.length === 10) return isIsoDate(value) ? endOfChinaDay(value) : null;
   // The GraphQL DateTime scalar's reading: a real day and time, never rolled over (31 February).
   return instantFromIso(value);
 }
@@ -80,7 +84,7 @@ export function registersRouter({ db, clock, logger }: { db: Db; clock: Clock; l
         });
         return;
       }
-      const name = `${register === 'BLACKLIST' ? 'blacklist' : 'leaders'}-${asOf.toISOString().slice(0, 10)}.${format}`;
+      const name = `${register === 'BLACKLIST' ? 'blacklist' : 'leaders'}-${chinaDay(asOf)}.${format}`;
       res.setHeader('content-disposition', `attachment; filename="${name}"`);
       res.setHeader('cache-control', 'no-store');
       res.setHeader('x-registers-as-of', asOf.toISOString());

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
+import { chinaDay } from '../china-day.ts';
 import type { Db, RegisterKind } from '../db/database.ts';
 import type { Page } from '../graphql/pagination.ts';
-import { blacklistStateAt, dayOf, leaderStateAt, type BlacklistEventKind, type LeaderEventKind, type RegisterEventFact } from './derive.ts';
+import { blacklistStateAt, leaderStateAt, type BlacklistEventKind, type LeaderEventKind, type RegisterEventFact } from './derive.ts';
 
 /** One enterprise on a register at an instant, as published. */
 export interface RegisterEntry {
@@ -26,7 +27,7 @@ const TABLE = { BLACKLIST: 'blacklist_events', LEADER: 'leader_events' } as cons
 export async function registerEntriesAt(db: Db, register: RegisterKind, at: Date, page: Page<string>): Promise<RegisterEntry[]> {
   const table = sql.table(TABLE[register]);
   const termColumn = sql.ref(register === 'BLACKLIST' ? 'earliest_removal' : 'term_end');
-  const termFilter = register === 'LEADER' ? sql`and last.term > ${dayOf(at)}` : sql``;
+  const termFilter = register === 'LEADER' ? sql`and last.term > ${chinaDay(at)}` : sql``;
   const { rows: candidates } = await sql<{ credit_code: string }>`
     select last.credit_code from (
       select distinct on (e.credit_code) e.credit_code, e.event, ${termColumn}::text as term

@@ -1,11 +1,12 @@
 import { sql, type Transaction } from 'kysely';
+import { chinaDay } from '../china-day.ts';
 import type { Database, Db, RegisterKind } from '../db/database.ts';
 import { lockEnterpriseForWrite, lockTableForSingleWrite, REGISTER_WRITE_LOCK_TABLE } from '../db/locks.ts';
 import { appError, notFound } from '../errors.ts';
 import { evidenceChains } from '../evidence/supersession.ts';
 import type { BlacklistProposal, LeaderProposal } from '../rules/engine.ts';
 import { addMonths } from '../rules/dates.ts';
-import { blacklistStateAt, dayOf, leaderStateAt, type BlacklistEventKind, type BlacklistState, type LeaderEventKind, type LeaderState, type RegisterEventFact } from './derive.ts';
+import { blacklistStateAt, leaderStateAt, type BlacklistEventKind, type BlacklistState, type LeaderEventKind, type LeaderState, type RegisterEventFact } from './derive.ts';
 
 /**
  * Writing the registers. Every change is an appended event; changes to one enterprise's registers
@@ -165,7 +166,7 @@ export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMont
   // "one offence lists once" then knows the offence was punished) — unless the same rating already
   // wrote an event of this listing: its second criterion (the level, citing every veto's records) adds
   // no offence of its own.
-  const proposed = addMonths(dayOf(e.effectiveFrom), minimumMonths);
+  const proposed = addMonths(chinaDay(e.effectiveFrom), minimumMonths);
   const moves = !state.listed || state.earliestRemoval === null || proposed > state.earliestRemoval;
   if (!moves && e.sourceRatingId != null && state.listingEventId !== null) {
     const sameRating = await trx
@@ -203,7 +204,7 @@ export async function listLeader(trx: Trx, e: NewRegisterEvent, termMonths: numb
   const blacklisted = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
   if (blacklisted.listed) throw appError('CONFLICT', `${e.creditCode} is on the blacklist and cannot be a leader`, { field: 'creditCode' });
   const state = await leaderStateOf(trx, e.creditCode, e.effectiveFrom);
-  const termEnd = addMonths(dayOf(e.effectiveFrom), termMonths);
+  const termEnd = addMonths(chinaDay(e.effectiveFrom), termMonths);
   if (state.leader && state.termEnd !== null && state.termEnd >= termEnd) return { event: null, eventId: null };
   const event = state.leader ? 'EXTENDED' : 'LISTED';
   const { id } = await trx.insertInto('leader_events').values({ ...originColumns(e), event, term_end: termEnd }).returning('id').executeTakeFirstOrThrow();
@@ -412,7 +413,7 @@ export interface RepairApplication {
  */
 async function refuseRepairBeforeEarliestRemoval(trx: Trx, code: string, now: Date): Promise<void> {
   const state = await blacklistStateOf(trx, code, now);
-  if (state.listed && state.earliestRemoval !== null && dayOf(now) < state.earliestRemoval) {
+  if (state.listed && state.earliestRemoval !== null && chinaDay(now) < state.earliestRemoval) {
     throw appError('REPAIR_NOT_YET_POSSIBLE', `credit repair for ${code} can be granted from ${state.earliestRemoval} (the minimum term of ${state.causeCode} has not passed)`, {
       field: 'input.creditCode',
       earliestDate: state.earliestRemoval,

@@ -1,6 +1,8 @@
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chinaDay } from '../../src/china-day.ts';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { applyForRepair, blacklistStateOf, listOnBlacklist } from '../../src/registers/store.ts';
 import { addMonths } from '../../src/rules/dates.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { shippedVersionInForce } from '../support/rules.ts';
@@ -20,7 +22,8 @@ const HISTORY = gql`query($c: String!) { enterprise(creditCode: $c) { blacklistH
 const APPLY = gql`mutation($input: ApplyForCreditRepairInput!) { applyForCreditRepair(input: $input) { id status } }`;
 const DECIDE = gql`mutation($input: DecideCreditRepairInput!) { decideCreditRepair(input: $input) { id status } }`;
 
-const today = () => server.clock.now().toISOString().slice(0, 10);
+// Register terms run in China days (UTC+8): the listing day is the one in Linjiang, whatever the hour in UTC.
+const today = () => chinaDay(server.clock.now());
 const history = async () => (await server.client(officer).request<any>(HISTORY, { c: CODE })).enterprise.blacklistHistory.edges.map((e: any) => e.node);
 
 async function recordViolation(sourceId: string, violationType: string): Promise<{ ref: string; level: string | undefined }> {
@@ -92,5 +95,30 @@ describe('blacklist terms', () => {
     const rejected = await server.client(admin).request<any>(DECIDE, { input: { applicationId, approve: false, reason: '整改期间再次违法' } });
     expect(rejected.decideCreditRepair.status).toBe('REJECTED');
     expect((await history()).map((e: any) => e.event)).toEqual(['LISTED', 'EXTENDED']);
+  });
+});
+
+describe('blacklist terms run in China days (UTC+8)', () => {
+  const NIGHT = withCheckCharacter('91220681MA5000032');
+  // 02:00 in Linjiang on 1 March (a night import's automatic listing) is still 28 February in UTC.
+  const listedAt = new Date('2026-03-01T02:00:00+08:00');
+  const repair = (now: Date) => applyForRepair(server.database.db, { creditCode: NIGHT, statement: '整改完成', evidenceIds: [], appliedBy: 'test' }, now);
+
+  beforeAll(async () => {
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: NIGHT, name: '临江市夜航化工有限公司', region: '大湖街道', industry: 'C26', keyDischargeUnit: true },
+    });
+    await server.database.db.transaction().execute((trx) =>
+      listOnBlacklist(trx, { creditCode: NIGHT, causeCode: 'BL_SERIOUS_DISHONESTY', cause: '篡改监测数据', evidenceIds: [], decidedBy: 'test', decidedAt: listedAt, effectiveFrom: listedAt }, 12),
+    );
+  });
+
+  it('a 12-month listing made at 02:00 Beijing on 1 March opens credit repair on 1 March next year', async () => {
+    expect((await blacklistStateOf(server.database.db, NIGHT, new Date('2026-06-01T00:00:00Z'))).earliestRemoval).toBe('2027-03-01');
+  });
+
+  it('an application at noon Beijing on 28 February is refused; one at 00:30 Beijing on 1 March (still 28 February in UTC) is accepted', async () => {
+    await expect(repair(new Date('2027-02-28T12:00:00+08:00'))).rejects.toMatchObject({ extensions: { code: 'REPAIR_NOT_YET_POSSIBLE', earliestDate: '2027-03-01' } });
+    await expect(repair(new Date('2027-03-01T00:30:00+08:00'))).resolves.toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,8 @@
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chinaDay } from '../../src/china-day.ts';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { listLeader, listOnBlacklist } from '../../src/registers/store.ts';
 import { addMonths } from '../../src/rules/dates.ts';
 import { expectHistoryRefused } from '../support/db.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
@@ -46,7 +48,7 @@ describe('the leader register and the blacklist', () => {
     expect((await graphqlError(server.client(officer).request(M, { input }))).extensions.code).toBe('FORBIDDEN');
     expect((await graphqlError(server.client(self).request(M, { input }))).extensions.code).toBe('FORBIDDEN');
     const result = await server.client(admin).request<any>(M, { input });
-    const today = server.clock.now().toISOString().slice(0, 10);
+    const today = chinaDay(server.clock.now());
     expect(result.decideLeader).toEqual([{ event: 'LISTED', termEnd: addMonths(today, 36), decidedBy: 'bureau_admin:linjiang-eeb:admin-1' }]);
     const leaders = await server.client().request<any>(LEADERS);
     expect(leaders.leaders.edges.map((e: any) => e.node)).toMatchObject([{ creditCode: CODE, enterpriseName: '临江市红旗化工有限公司', causeCode: 'LEADER_DECISION', termEnd: addMonths(today, 36) }]);
@@ -54,7 +56,7 @@ describe('the leader register and the blacklist', () => {
 
   it('a falsified-data violation re-rates at once: the rule lists it automatically and the leadership is revoked', async () => {
     server.clock.advance(DAY);
-    const today = server.clock.now().toISOString().slice(0, 10);
+    const today = chinaDay(server.clock.now());
     const recorded = await server.client(officer).request<any>(
       gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`,
       {
@@ -107,7 +109,7 @@ describe('the leader register and the blacklist', () => {
   it('refuses a repair application before the minimum term, giving the date it becomes possible', async () => {
     const input = { creditCode: CODE, statement: '已完成整改，在线监测设备已更换并验收', evidenceIds: ['doc:rectification-report-1'] };
     const early = await graphqlError(server.client(self).request(APPLY, { input }));
-    const expected = addMonths(listedAt.toISOString().slice(0, 10), 12);
+    const expected = addMonths(chinaDay(listedAt), 12);
     expect(early.extensions).toMatchObject({ code: 'REPAIR_NOT_YET_POSSIBLE', earliestDate: expected, field: 'input.creditCode' });
     expect(early.message).toContain(expected);
     expect((await graphqlError(server.client(otherEnterprise).request(APPLY, { input }))).extensions.code).toBe('FORBIDDEN');
@@ -199,5 +201,42 @@ describe('the leader register and the blacklist', () => {
     await expectHistoryRefused(server.database, 'truncate register_proposals cascade');
     const rows = await db.selectFrom('blacklist_events').select('cause').execute();
     expect(rows.every((r) => r.cause !== 'edited')).toBe(true);
+  });
+});
+
+describe('register days are China days (UTC+8)', () => {
+  const NIGHT_LISTED = withCheckCharacter('91220681MA5000003');
+  const NIGHT_LEADER = withCheckCharacter('91220681MA5000004');
+  // 02:00 in Linjiang on 1 March (a night import, a decision confirmed early) is still 28 February in UTC.
+  const decidedAt = new Date('2026-03-01T02:00:00+08:00');
+  const decision = (creditCode: string, causeCode: string) => ({ creditCode, causeCode, cause: '夜间决定', evidenceIds: [], decidedBy: 'test', decidedAt, effectiveFrom: decidedAt });
+  const exported = async (register: string, asOf: string) => {
+    const response = await fetch(`${server.service.url}/registers/${register}.json?asOf=${asOf}`);
+    return { name: response.headers.get('content-disposition'), codes: ((await response.json()).entries as { creditCode: string }[]).map((e) => e.creditCode) };
+  };
+
+  beforeAll(async () => {
+    for (const [code, name] of [[NIGHT_LISTED, '临江市夜航化工有限公司'], [NIGHT_LEADER, '临江市晨光电力有限公司']] as const) {
+      await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+        input: { creditCode: code, name, region: '大湖街道', industry: 'C26', keyDischargeUnit: true },
+      });
+    }
+    await server.database.db.transaction().execute(async (trx) => {
+      await listOnBlacklist(trx, decision(NIGHT_LISTED, 'BL_SERIOUS_DISHONESTY'), 12);
+      await listLeader(trx, decision(NIGHT_LEADER, 'LEADER_NOMINATION'), 36);
+    });
+  });
+
+  it('a 36-month leader term confirmed at 02:00 Beijing on 1 March 2026 ends on 1 March 2029, at 00:00 Beijing', async () => {
+    const leadersAt = async (asOf: string) => (await server.client().request<any>(LEADERS, { asOf })).leaders.edges.map((e: any) => e.node);
+    expect(await leadersAt('2029-02-28T23:59:59+08:00')).toEqual([expect.objectContaining({ creditCode: NIGHT_LEADER, termEnd: '2029-03-01' })]);
+    expect(await leadersAt('2029-03-01T00:00:00+08:00')).toEqual([]);
+  });
+
+  it('an export as of a date holds what was listed by the end of that day in China', async () => {
+    expect(await exported('blacklist', '2026-02-28')).toEqual({ name: 'attachment; filename="blacklist-2026-02-28.json"', codes: [] });
+    expect(await exported('blacklist', '2026-03-01')).toEqual({ name: 'attachment; filename="blacklist-2026-03-01.json"', codes: [NIGHT_LISTED] });
+    expect((await exported('leaders', '2029-02-28')).codes).toEqual([NIGHT_LEADER]);
+    expect((await exported('leaders', '2029-03-01')).codes).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOfChinaDay } from '../../src/china-day.ts';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { LEADER_TERM_END_SOURCE, recordEndedLeaderTerms } from '../../src/lookups/watch-store.ts';
+import { listLeader } from '../../src/registers/store.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // A leader's term ends by itself, with no register event, and an insurer's premium multiplier changes
@@ -68,12 +71,36 @@ describe('a leader term that ends by itself', () => {
     expect(change).toMatchObject({ source: 'LEADER_TERM_END', creditCode: CODE, before: { leader: true }, after: { leader: false } });
     expect(change.changes).toContain('LEADER');
     expect(change.before.premiumMultiplier).not.toBe(change.after.premiumMultiplier);
-    expect(change.effectiveAt).toBe(`${await termEnd()}T00:00:00.000Z`);
+    // The term_end day is a China day: the term ended at its 00:00 in Beijing.
+    expect(change.effectiveAt).toBe(startOfChinaDay(await termEnd()).toISOString());
 
     // Once: the next read hands out nothing, and an institution that watches only now is not told again.
     expect((await feed(insurer, ended.pageInfo.endCursor)).edges).toEqual([]);
     await server.client(lateInsurer).request(WATCH, { c: [CODE] });
     expect((await feed(lateInsurer)).edges).toEqual([]);
+  });
+});
+
+describe('a leader term ends at 00:00 Beijing on its term_end day (a China day)', () => {
+  const NIGHT = withCheckCharacter('91220681MA5000092');
+  const list = (at: string) =>
+    server.database.db.transaction().execute((trx) =>
+      listLeader(trx, { creditCode: NIGHT, causeCode: 'BUREAU_DECISION', cause: '清洁生产示范', evidenceIds: [], decidedBy: 'test', decidedAt: new Date(at), effectiveFrom: new Date(at) }, 1),
+    );
+  const termEndChanges = () =>
+    server.database.db.selectFrom('credit_changes').select(['source_id', 'effective_at']).where('credit_code', '=', NIGHT).where('source_table', '=', LEADER_TERM_END_SOURCE).execute();
+
+  it('is recorded once that day has begun in China, even when a new term starts before the UTC day does', async () => {
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: NIGHT, name: '临江市晨光电力有限公司', region: '大湖街道', industry: 'D44', keyDischargeUnit: true },
+    });
+    // Listed at 02:00 Beijing on 1 March 2026 (28 February in UTC) for a month: the term ends on 1 April.
+    const first = await list('2026-03-01T02:00:00+08:00');
+    expect(await recordEndedLeaderTerms(server.database.db, new Date('2026-03-31T23:59:59+08:00'))).toBe(0);
+    // Listed again at 03:00 Beijing on 1 April, after the first term ended (in UTC still 31 March).
+    expect((await list('2026-04-01T03:00:00+08:00')).event).toBe('LISTED');
+    await recordEndedLeaderTerms(server.database.db, new Date('2026-04-01T09:00:00+08:00'));
+    expect(await termEndChanges()).toEqual([{ source_id: first.eventId, effective_at: new Date('2026-04-01T00:00:00+08:00') }]);
   });
 });
 

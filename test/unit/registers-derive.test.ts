@@ -38,9 +38,19 @@ describe('blacklist state from events', () => {
 
 describe('leader state from events', () => {
   it('a term ends by itself on its term_end day', () => {
-    const events = [ev('LISTED', '2026-01-01T00:00:00Z', '2029-01-01', 'LEADER_NOMINATION')];
-    expect(leaderStateAt(events, at('2028-12-31T23:59:59Z'))).toMatchObject({ leader: true, termEnd: '2029-01-01' });
-    expect(leaderStateAt(events, at('2029-01-01T00:00:00Z')).leader).toBe(false);
+    const events = [ev('LISTED', '2026-01-01T00:00:00+08:00', '2029-01-01', 'LEADER_NOMINATION')];
+    expect(leaderStateAt(events, at('2028-12-31T23:59:59+08:00'))).toMatchObject({ leader: true, termEnd: '2029-01-01' });
+    expect(leaderStateAt(events, at('2029-01-01T00:00:00+08:00')).leader).toBe(false);
+  });
+  it('the term_end day is a China day: the term ends at 00:00 Beijing, 16:00 UTC the day before', () => {
+    const events = [ev('LISTED', '2026-03-01T02:00:00+08:00', '2029-03-01', 'LEADER_NOMINATION')];
+    expect(leaderStateAt(events, at('2029-02-28T15:59:59.999Z')).leader).toBe(true);
+    expect(leaderStateAt(events, at('2029-02-28T16:00:00Z')).leader).toBe(false);
+  });
+  it('a term that ended at 00:00 Beijing is not renewed by an extension later that night', () => {
+    // 03:00 Beijing on the term_end day is still the day before in UTC: the term has ended all the same.
+    const events = [ev('LISTED', '2026-03-01T02:00:00+08:00', '2029-03-01'), ev('EXTENDED', '2029-03-01T03:00:00+08:00', '2032-03-01')];
+    expect(leaderStateAt(events, at('2029-03-02T00:00:00+08:00')).leader).toBe(false);
   });
   it('EXTENDED moves the term end; REVOKED ends it at once', () => {
     const events = [ev('LISTED', '2026-01-01T00:00:00Z', '2029-01-01'), ev('EXTENDED', '2028-06-01T00:00:00Z', '2031-06-01'), ev('REVOKED', '2030-02-01T00:00:00Z', null)];
