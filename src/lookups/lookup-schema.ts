@@ -61,8 +61,8 @@ export const CreditCheckRef = builder.objectRef<CreditCheckResult>('CreditCheck'
     registered: t.exposeBoolean('registered', { description: 'The code belongs to an enterprise registered with the bureau.' }),
     ratedSince: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.ratedSince, description: 'When the effective rating took effect.' }),
     blacklistedSince: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.blacklistedSince }),
-    earliestRemoval: t.field({ type: 'Date', nullable: true, resolve: (c) => c.earliestRemoval, description: 'First day credit repair may be applied for.' }),
-    leaderTermEnd: t.field({ type: 'Date', nullable: true, resolve: (c) => c.leaderTermEnd }),
+    earliestRemoval: t.field({ type: 'Date', nullable: true, resolve: (c) => c.earliestRemoval, description: 'First day credit repair may be applied for; a China day (UTC+8).' }),
+    leaderTermEnd: t.field({ type: 'Date', nullable: true, resolve: (c) => c.leaderTermEnd, description: 'First day the enterprise is no longer a leader; a China day (UTC+8): the term ends at its 00:00 Beijing.' }),
   }),
 });
 

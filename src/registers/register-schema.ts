@@ -1,4 +1,5 @@
 import { actorName } from '../auth/principal.ts';
+import { chinaDay } from '../china-day.ts';
 import type { RegisterKind } from '../db/database.ts';
 import { appError } from '../errors.ts';
 import { bureauOrSelf, EnterpriseRef, loadEnterprise } from '../evidence/enterprise-schema.ts';
@@ -34,7 +35,7 @@ const BlacklistEntryRef = builder.objectRef<RegisterEntry>('BlacklistEntry').imp
     causeCode: t.exposeString('causeCode', { description: 'The rule criterion (e.g. BL_SERIOUS_DISHONESTY) or the bureau’s cause code.' }),
     cause: t.exposeString('cause'),
     listedSince: t.field({ type: 'DateTime', resolve: (e) => e.listedSince }),
-    earliestRemoval: t.field({ type: 'Date', nullable: true, description: 'First day credit repair may be applied for (the minimum term).', resolve: (e) => e.earliestRemoval }),
+    earliestRemoval: t.field({ type: 'Date', nullable: true, description: 'First day credit repair may be applied for (the minimum term); a China day (UTC+8).', resolve: (e) => e.earliestRemoval }),
   }),
 });
 
@@ -48,7 +49,7 @@ const LeaderEntryRef = builder.objectRef<RegisterEntry>('LeaderEntry').implement
     causeCode: t.exposeString('causeCode'),
     cause: t.exposeString('cause'),
     listedSince: t.field({ type: 'DateTime', resolve: (e) => e.listedSince }),
-    termEnd: t.field({ type: 'Date', nullable: true, description: 'First day the enterprise is no longer a leader unless extended.', resolve: (e) => e.termEnd }),
+    termEnd: t.field({ type: 'Date', nullable: true, description: 'First day the enterprise is no longer a leader unless extended; a China day (UTC+8): the term ends at its 00:00 Beijing.', resolve: (e) => e.termEnd }),
   }),
 });
 
@@ -256,9 +257,9 @@ const LeaderDecisionInput = builder.inputType('LeaderDecisionInput', {
   }),
 });
 
+/** The rule version in force on the decision's day, a China day like every register date. */
 function currentRules(context: Context) {
-  const today = context.clock.now().toISOString().slice(0, 10);
-  return context.rules.effectiveOn(context.config.defaultRuleSetId, today);
+  return context.rules.effectiveOn(context.config.defaultRuleSetId, chinaDay(context.clock.now()));
 }
 
 /**
