@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
+import { chinaDay } from '../china-day.ts';
 import type { Principal, Role } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { appError } from '../errors.ts';
@@ -90,10 +91,10 @@ function noDefaultRulesAt(context: Context, asOf: Date): GraphQLError {
   const id = context.config.defaultRuleSetId;
   const spans = datesInForce(context.rules.list().filter((s) => s.id === id));
   if (spans.length === 0) return appError('SERVICE_UNAVAILABLE', `no version of the default rule set ${id} is loaded`);
-  const possible = spans.map((s) => (s.to === null ? `from ${s.from}T00:00:00Z` : `from ${s.from}T00:00:00Z to ${s.to}T23:59:59.999Z`)).join(' or ');
+  const possible = spans.map((s) => (s.to === null ? `from ${s.from}T00:00:00+08:00` : `from ${s.from}T00:00:00+08:00 to ${s.to}T23:59:59.999+08:00`)).join(' or ');
   return appError(
     'VALIDATION_FAILED',
-    `asOf: no version of the default rule set ${id} is in force on ${asOf.toISOString().slice(0, 10)} (UTC); answers are possible ${possible}`,
+    `asOf: no version of the default rule set ${id} is in force on ${chinaDay(asOf)} (China day); answers are possible ${possible}`,
     { field: 'asOf', expected: `an instant ${possible}` },
   );
 }
@@ -135,8 +136,8 @@ export async function checkCodes(context: Context, inputs: readonly string[], pu
     registerStandingAt(context.db, codes, asOf),
     enterpriseNames(context.db, codes),
   ]);
-  const asOfDate = asOf.toISOString().slice(0, 10);
-  const defaultRules = context.rules.effectiveOn(context.config.defaultRuleSetId, asOfDate);
+  // Rule versions take effect on China days, as the bureau dates them.
+  const defaultRules = context.rules.effectiveOn(context.config.defaultRuleSetId, chinaDay(asOf));
   return parsed.map((p, inputIndex) => {
     const input = inputs[inputIndex]!;
     if (!p.valid) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { chinaDay } from '../china-day.ts';
 import type { Db, RunMode } from '../db/database.ts';
 import { appError } from '../errors.ts';
 import { loadEvidenceSets, type EvidenceSet } from '../evidence/evidence-set.ts';
@@ -152,7 +153,7 @@ export function requireRatablePeriod(rules: CompiledRuleSet, period: RatingPerio
   if (rules.file.evaluation.period === 'ROLLING_12_MONTHS' && yearly) {
     throw appError('VALIDATION_FAILED', `period: ${rules.id} ${rules.version} rates the twelve months ending a month, not the year ${period.label}`, { field: 'input.period', expected: 'YYYY-MM (the 12 months ending that month)' });
   }
-  const today = now.toISOString().slice(0, 10);
+  const today = chinaDay(now);
   if (mode === 'DRAFT' && period.end >= today) {
     throw appError('VALIDATION_FAILED', `period: ${period.label} runs until ${period.end}; a draft rates a period that has ended (a simulation may rate it now)`, {
       field: 'input.period',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { chinaDay } from '../china-day.ts';
 import { appError } from '../errors.ts';
 import { builder } from '../graphql/builder.ts';
 import { contentHashOf, type RuleSetVersionSummary } from './load.ts';
@@ -142,7 +143,7 @@ builder.queryField('ruleSet', (t) =>
     authScopes: { public: true },
     args: { id: t.arg.string({ required: true }), version: t.arg.string() },
     resolve: (_root, args, context) => {
-      const ruleSet = args.version ? context.rules.get(args.id, args.version) : context.rules.effectiveOn(args.id, context.clock.now().toISOString().slice(0, 10));
+      const ruleSet = args.version ? context.rules.get(args.id, args.version) : context.rules.effectiveOn(args.id, chinaDay(context.clock.now()));
       if (!ruleSet) {
         if (!context.rules.setIds().includes(args.id)) {
           throw appError('NOT_FOUND', `rule set ${args.id} not found`, { field: 'id', expected: context.rules.setIds().join(', ') });

@@ -127,14 +127,18 @@ describe('bad and unknown codes', () => {
     const single = await graphqlError(server.client(bank).request(CHECK, { code: withCheckCharacter('92990000000000001'), purpose: 'LOAN', asOf }));
     const batch = await graphqlError(server.client(bank).request(CHECKS, { codes: [codes[0], withCheckCharacter('92990000000000001'), 'nope'], purpose: 'LOAN', asOf }));
     for (const error of [single, batch]) {
-      expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf', expected: 'an instant from 2025-01-01T00:00:00Z' });
+      expect(error.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf', expected: 'an instant from 2025-01-01T00:00:00+08:00' });
       expect(error.extensions.http).toBeUndefined(); // a client error, not SERVICE_UNAVAILABLE (503)
       expect(error.message).toContain('2020-01-01');
-      expect(error.message).toContain('answers are possible from 2025-01-01T00:00:00Z');
+      expect(error.message).toContain('answers are possible from 2025-01-01T00:00:00+08:00');
     }
-    // The first instant answers.
-    const { creditCheck } = await server.client(bank).request<any>(CHECK, { code: withCheckCharacter('92990000000000001'), purpose: 'LOAN', asOf: '2025-01-01T00:00:00Z' });
+    // The first instant answers: midnight in Beijing, 16:00 UTC the day before.
+    const { creditCheck } = await server.client(bank).request<any>(CHECK, { code: withCheckCharacter('92990000000000001'), purpose: 'LOAN', asOf: '2024-12-31T16:00:00Z' });
     expect(creditCheck).toMatchObject({ rated: false, ruleSetVersion: '2025.1' });
+    // and the instant before it (23:59:59 on 31 December in Beijing) does not.
+    const before = await graphqlError(server.client(bank).request(CHECK, { code: withCheckCharacter('92990000000000001'), purpose: 'LOAN', asOf: '2024-12-31T15:59:59Z' }));
+    expect(before.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'asOf' });
+    expect(before.message).toContain('2024-12-31 (China day)');
   });
 });
 
