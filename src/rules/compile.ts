@@ -123,7 +123,13 @@ export interface CompiledCriterion {
 export interface CompiledLeader {
   termMonths: number;
   nominate: { levelIn: Level[] | null; minScore: number | null; cleanMonths: number | null; bonusesAny: string[] | null; cel: CompiledCel | null };
-  revoke: { levelIn: Level[]; anyVeto: boolean };
+  revoke: { levelIn: Level[]; anyVeto: boolean; conditions: CompiledRevokeCondition[] };
+}
+
+export interface CompiledRevokeCondition {
+  reason: string;
+  /** Null only when the CEL did not compile (reported; the rule set is then unusable). */
+  cel: CompiledCel | null;
 }
 
 /**
@@ -376,6 +382,17 @@ function compileLeader(file: RuleFile, report: Report): CompiledLeader {
       bonusesAny: nominate.bonuses_any ?? null,
       cel: nominate.cel ? compileCelAt(nominate.cel, { kind: 'rating' }, ['leader', 'nominate', 'cel'], report) : null,
     },
-    revoke: { levelIn: revoke.level_in ?? [], anyVeto: revoke.any_veto ?? false },
+    revoke: { levelIn: revoke.level_in ?? [], anyVeto: revoke.any_veto ?? false, conditions: compileRevokeConditions(file, report) },
   };
+}
+
+/** Each condition's CEL in the rating scope; a reason given twice would make a revocation ambiguous. */
+function compileRevokeConditions(file: RuleFile, report: Report): CompiledRevokeCondition[] {
+  const conditions = file.leader.revoke.conditions ?? [];
+  const path = ['leader', 'revoke', 'conditions'];
+  conditions.forEach((condition, i) => {
+    const first = conditions.findIndex((c) => c.reason === condition.reason);
+    if (first < i) report([...path, i, 'reason'], `reason "${condition.reason}" is already used at leader.revoke.conditions[${first}]`, 'reasons unique within leader.revoke.conditions');
+  });
+  return conditions.map((condition, i) => ({ reason: condition.reason, cel: compileCelAt(condition.cel, { kind: 'rating' }, [...path, i, 'cel'], report) }));
 }

@@ -372,7 +372,11 @@ function blacklistProposals(run: Run, level: Level, vetoes: VetoHit[], context: 
 function leaderProposal(run: Run, evidence: EvidenceSet, score: number, level: Level, vetoes: VetoHit[], bonusesHit: string[], context: CelContext): LeaderProposal {
   const policy = run.rules.leader;
   if (evidence.standing.leader) {
-    const reasons = [...(policy.revoke.levelIn.includes(level) ? [`LEVEL_${level}`] : []), ...(policy.revoke.anyVeto ? vetoes.map((v) => v.id) : [])];
+    const reasons = [
+      ...(policy.revoke.levelIn.includes(level) ? [`LEVEL_${level}`] : []),
+      ...(policy.revoke.anyVeto ? vetoes.map((v) => v.id) : []),
+      ...revokeConditionsMet(run, context),
+    ];
     return reasons.length > 0 ? { action: 'REVOKE', termMonths: null, reasons } : { action: 'KEEP', termMonths: policy.termMonths, reasons: [] };
   }
   const n = policy.nominate;
@@ -385,6 +389,10 @@ function leaderProposal(run: Run, evidence: EvidenceSet, score: number, level: L
   if (unmet.length > 0) return { action: 'NONE', termMonths: null, reasons: unmet };
   return { action: 'NOMINATE', termMonths: policy.termMonths, reasons: n.cleanMonths !== null ? [`CLEAN_${n.cleanMonths}_MONTHS`] : [] };
 }
+
+/** Reasons of the rule's revoke conditions that hold: a serious violation that is no veto, say, in file order. */
+const revokeConditionsMet = (run: Run, context: CelContext): string[] =>
+  run.rules.leader.revoke.conditions.filter((condition) => condition.cel?.evaluate(context)).map((condition) => condition.reason);
 
 const hasViolationSince = (run: Run, from: string): boolean => run.facts.violation.some((v) => v.date > from);
 

@@ -27,7 +27,7 @@ export function explainRating(rating: Rating, rules?: CompiledRuleSet): string {
   for (const proposal of rating.blacklist) {
     lines.push(`Blacklist proposal ${proposal.criterion}: ${proposal.cause}; at least ${proposal.minimumMonths} months; ${proposal.automatic ? 'automatic' : 'needs a decision'}.`);
   }
-  lines.push(leaderLine(rating));
+  lines.push(leaderLine(rating, rules));
   if (rules) {
     const situation = situationOfRating(rating);
     for (const purpose of PURPOSES) {
@@ -51,13 +51,19 @@ function changeLine(change: PointChange): string {
   return `    ${signed(change.points)} ${change.reason}${evidence}${note}`;
 }
 
-function leaderLine(rating: Rating): string {
+function leaderLine(rating: Rating, rules?: CompiledRuleSet): string {
   const { action, termMonths, reasons } = rating.leader;
-  const detail = reasons.length > 0 ? ` (${reasons.join(', ')})` : '';
+  const detail = reasons.length > 0 ? ` (${reasons.map((reason) => withRevokeDescription(reason, rules)).join(', ')})` : '';
   if (action === 'NOMINATE') return `Leader: proposed for a ${termMonths}-month term${detail}.`;
   if (action === 'KEEP') return 'Leader: keeps its leader status.';
   if (action === 'REVOKE') return `Leader: status to be revoked${detail}.`;
   return `Leader: not eligible${detail}.`;
+}
+
+/** A revoke condition's reason code with the file's words for it, so a reader sees why without the CEL. */
+function withRevokeDescription(reason: string, rules?: CompiledRuleSet): string {
+  const description = rules?.file.leader.revoke.conditions?.find((c) => c.reason === reason)?.description;
+  return description ? `${reason}: ${description}` : reason;
 }
 
 const signed = (n: number): string => (n > 0 ? `+${n}` : `${n}`);

@@ -162,7 +162,19 @@ export interface LeaderPolicy {
   basis: string;
   term_months: number;
   nominate: { level_in?: Level[]; min_score?: number; clean_months?: number; bonuses_any?: string[]; cel?: string };
-  revoke: { level_in?: Level[]; any_veto?: boolean };
+  revoke: { level_in?: Level[]; any_veto?: boolean; conditions?: RevokeCondition[] };
+}
+
+/**
+ * A further ground for revoking a current leader, for what neither the level nor a veto says: a
+ * serious violation that is no veto (a production suspension, a large fine) still ends a leadership.
+ */
+export interface RevokeCondition {
+  /** The revocation's reason code when `cel` holds. */
+  reason: string;
+  /** CEL over the rating (as `nominate.cel`: the evidence lists, score, level, vetoes, bonuses). */
+  cel: string;
+  description?: string;
 }
 
 export interface LookupEntry {

@@ -1,6 +1,6 @@
 import { canonicalJson } from '../rules/canonical-json.ts';
 import type { CompiledRuleSet } from '../rules/compile.ts';
-import { PURPOSES, SITUATIONS, type FieldTest, type Indicator, type Match, type RuleFile } from '../rules/types.ts';
+import { PURPOSES, SITUATIONS, type FieldTest, type Indicator, type Match, type RevokeCondition, type RuleFile } from '../rules/types.ts';
 import { html, type SafeHtml } from './html.ts';
 import { levelBadge } from './layout.ts';
 
@@ -59,6 +59,12 @@ function indicatorRows(indicator: Indicator): SafeHtml {
   return html`<p>${indicator.cel} → <strong>${indicator.points}</strong> 分 points <code>${indicator.reason}</code></p>`;
 }
 
+/** The revoke conditions a reader must see besides level and veto: each its reason, what it means, and the exact CEL. */
+function revokeConditionsLine(conditions: readonly RevokeCondition[] | undefined): SafeHtml | string {
+  if (!conditions) return '';
+  return html`${conditions.map((c) => html` 或 or <code>${c.reason}</code>${c.description ? html`: ${c.description}` : ''} (<code>${c.cel}</code>)`)}`;
+}
+
 function indicatorBlock(indicator: Indicator, kind: 'deduction' | 'bonus'): SafeHtml {
   return html`<tr><td><code>${indicator.id}</code></td><td><strong>${indicator.title}</strong><br><span class="note">${indicator.basis}</span>
   <br>${indicator.measure === 'condition' ? '' : html`<span class="note">来源 Source: ${SOURCE_NAMES[indicator.source] ?? indicator.source}; 范围 which records: ${describeMatch(indicator.where)}</span>`}
@@ -97,7 +103,7 @@ ${f.categories.map(
       html`<li><strong>${c.cause}</strong> <code>${c.id}</code>: ${c.when.level_in ? html`等级 level ∈ {${list(c.when.level_in)}} ` : ''}${c.when.vetoes_any ? html`否决项任一 any veto of {${list(c.when.vetoes_any)}} ` : ''}${c.when.cel ? html`<code>${c.when.cel}</code> ` : ''}· 至少 at least ${c.minimum_months} 个月 months · ${c.automatic ? '自动列入 automatic' : '经局审核 bureau confirms'}</li>`,
   )}</ul>
 <h2>环保领跑者 Leaders</h2>
-<p>任期 Term ${f.leader.term_months} 个月 months. 推荐 Nominated when: ${f.leader.nominate.level_in ? `level ∈ {${list(f.leader.nominate.level_in)}}` : ''} ${f.leader.nominate.min_score !== undefined ? `score ≥ ${f.leader.nominate.min_score}` : ''} ${f.leader.nominate.clean_months !== undefined ? `${f.leader.nominate.clean_months} clean months` : ''} ${f.leader.nominate.bonuses_any ? `bonus any of {${list(f.leader.nominate.bonuses_any)}}` : ''}. 撤销 Revoked when: ${f.leader.revoke.level_in ? `level ∈ {${list(f.leader.revoke.level_in)}}` : ''} ${f.leader.revoke.any_veto ? '或任何否决项 or any veto' : ''}.</p>
+<p>任期 Term ${f.leader.term_months} 个月 months. 推荐 Nominated when: ${f.leader.nominate.level_in ? `level ∈ {${list(f.leader.nominate.level_in)}}` : ''} ${f.leader.nominate.min_score !== undefined ? `score ≥ ${f.leader.nominate.min_score}` : ''} ${f.leader.nominate.clean_months !== undefined ? `${f.leader.nominate.clean_months} clean months` : ''} ${f.leader.nominate.bonuses_any ? `bonus any of {${list(f.leader.nominate.bonuses_any)}}` : ''}. 撤销 Revoked when: ${f.leader.revoke.level_in ? `level ∈ {${list(f.leader.revoke.level_in)}}` : ''} ${f.leader.revoke.any_veto ? '或任何否决项 or any veto' : ''}${revokeConditionsLine(f.leader.revoke.conditions)}.</p>
 <h2>结果应用 What institutions do (lookup policy)</h2>
 <div class="table-wrap"><table><thead><tr><th>情形 Situation</th>${PURPOSES.map((p) => html`<th>${PURPOSE_NAMES[p]}</th>`)}</tr></thead>
 <tbody>${SITUATIONS.map((s) => html`<tr><th>${s}</th>${PURPOSES.map((p) => {

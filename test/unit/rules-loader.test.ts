@@ -109,6 +109,16 @@ describe('a broken rule file is refused with file, path, line and what was expec
     expect(problem).toMatchObject({ path: 'blacklist.criteria[0].when.vetoes_any[0]' });
   });
 
+  it('a leader revoke condition whose CEL does not compile, or whose reason is given twice', () => {
+    const condition = (reason: string, cel: string) => `\n      - { reason: ${reason}, cel: '${cel}' }`;
+    const badCel = problemsOf(broken('    any_veto: true\n', `    any_veto: true\n    conditions:${condition('SERIOUS', 'violations.exists(v, v.fine >= 50000.0)')}\n`));
+    expect(badCel[0]).toMatchObject({ path: 'leader.revoke.conditions[0].cel', message: expect.stringMatching(/fine/) });
+    const twice = problemsOf(broken('    any_veto: true\n', `    any_veto: true\n    conditions:${condition('SERIOUS', 'score < 50.0')}${condition('SERIOUS', 'level == "RED"')}\n`));
+    expect(twice).toEqual([expect.objectContaining({ path: 'leader.revoke.conditions[1].reason', message: expect.stringMatching(/already used at leader\.revoke\.conditions\[0\]/) })]);
+    const lowerCase = problemsOf(broken('    any_veto: true\n', `    any_veto: true\n    conditions:${condition('serious', 'score < 50.0')}\n`));
+    expect(lowerCase[0]).toMatchObject({ path: 'leader.revoke.conditions[0].reason' });
+  });
+
   it('a test case record with a misspelt code', () => {
     const text = broken("{ decided_on: '2024-04-10', violation_type: EXCEEDING_STANDARDS, fine_cny: 30000 }", "{ decided_on: '2024-04-10', violation_type: EXCEEDING_STANDARD, fine_cny: 30000 }");
     const [problem] = problemsOf(text);
