@@ -5,7 +5,7 @@ import { addMonths, daysBetween, isIsoDate } from '../../src/rules/dates.ts';
 import { evaluate, RatingInputError } from '../../src/rules/engine.ts';
 import { explainRating } from '../../src/rules/explain.ts';
 import { loadRuleRegistry } from '../../src/rules/load.ts';
-import { lookupVerdict, situationOf } from '../../src/rules/lookup.ts';
+import { lookupVerdict, situationOf, situationOfRating } from '../../src/rules/lookup.ts';
 
 const registry = loadRuleRegistry('rules');
 const linjiang = registry.get('linjiang', '2025.1')!;
@@ -149,5 +149,47 @@ describe('lookups', () => {
     expect(situationOf({ level: null, blacklisted: false, leader: false })).toBe('NOT_RATED');
     expect(situationOf({ level: 'BLUE', blacklisted: false, leader: true })).toBe('LEADER');
     expect(situationOf({ level: 'YELLOW', blacklisted: false, leader: true })).toBe('YELLOW');
+  });
+});
+
+describe('leader revocation for a serious violation that is no veto (linjiang 2027.1 revoke conditions)', () => {
+  const revoking = registry.get('linjiang', '2027.1')!;
+  const year2026 = { period: { start: '2026-01-01', end: '2026-12-31' }, asOf: '2026-12-31' };
+  const leader = (...violations: ViolationEvidence[]): EvidenceSet => ({ ...emptyEvidenceSet('91220681MA2000001X', null, { leader: true, creditCommitment: false }), violations });
+  // The domain review's repro: ordered to suspend production, sealed up, fined CNY 800,000 in all; no veto.
+  const suspendedAndSealed = leader(
+    violation(1, { decidedOn: '2026-03-01', violationType: 'NO_PERMIT', fineCny: 500000, measures: ['FINE', 'PRODUCTION_SUSPENSION'] }),
+    violation(2, { decidedOn: '2026-06-01', violationType: 'PERMIT_CONDITIONS', fineCny: 300000, measures: ['FINE', 'SEAL_UP_SEIZURE'] }),
+  );
+
+  it('revokes the leader with the condition’s reason, though the level (BLUE) and the vetoes (none) would keep it', () => {
+    const rating = evaluate(revoking, suspendedAndSealed, year2026);
+    expect({ level: rating.level, score: rating.score, vetoes: rating.vetoes }).toEqual({ level: 'BLUE', score: 88, vetoes: [] });
+    expect(rating.leader).toEqual({ action: 'REVOKE', termMonths: null, reasons: ['SERIOUS_VIOLATION_12_MONTHS'] });
+    expect(situationOfRating(rating)).toBe('BLUE');
+    expect(explainRating(rating, revoking)).toMatch(/Leader: status to be revoked \(SERIOUS_VIOLATION_12_MONTHS: .*CNY 50,000/);
+  });
+
+  it('keeps a leader fined under CNY 50,000 without a severe measure, and one whose serious penalty is older than 12 months', () => {
+    const small = evaluate(revoking, leader(violation(1, { decidedOn: '2026-06-01', fineCny: 49999, measures: ['FINE', 'PRODUCTION_RESTRICTION'] })), year2026);
+    expect(small.leader.action).toBe('KEEP');
+    const old = evaluate(revoking, leader(violation(1, { decidedOn: '2025-12-31', fineCny: 500000, measures: ['PRODUCTION_SUSPENSION'] })), year2026);
+    expect(old.leader.action).toBe('KEEP');
+  });
+
+  it('lists the condition after the level and veto reasons when several hold', () => {
+    const rating = evaluate(revoking, leader(violation(1, { decidedOn: '2026-05-01', violationType: 'EIA_NOT_APPROVED', fineCny: 100000 })), year2026);
+    expect(rating.leader.reasons).toEqual(['LEVEL_RED', 'VETO_EIA_NOT_APPROVED', 'SERIOUS_VIOLATION_12_MONTHS']);
+  });
+
+  it('concerns leaders only: an enterprise that is none is not proposed for anything', () => {
+    const rating = evaluate(revoking, { ...suspendedAndSealed, standing: { leader: false, creditCommitment: false } }, year2026);
+    expect(rating.leader.action).toBe('NONE');
+  });
+
+  it('leaves 2026.1 as it was: a used version replays byte for byte, so the correction is 2027.1', () => {
+    expect(evaluate(registry.get('linjiang', '2026.1')!, suspendedAndSealed, year2026).leader.action).toBe('KEEP');
+    expect(registry.effectiveOn('linjiang', '2026-12-31')?.version).toBe('2026.1');
+    expect(registry.effectiveOn('linjiang', '2027-01-01')?.version).toBe('2027.1');
   });
 });

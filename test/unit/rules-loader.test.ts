@@ -166,9 +166,11 @@ describe('the registry', () => {
   it('lists the shipped rule sets, and the Linjiang version in force on a date', () => {
     const registry = loadRuleRegistry('rules');
     expect(registry.setIds()).toEqual(['jiangsu-points', 'linjiang']);
-    expect(registry.versions('linjiang')).toEqual(['2025.1', '2026.1']);
+    expect(registry.versions('linjiang')).toEqual(['2025.1', '2026.1', '2027.1']);
     expect(registry.effectiveOn('linjiang', '2025-12-31')?.version).toBe('2025.1');
     expect(registry.effectiveOn('linjiang', '2026-01-01')?.version).toBe('2026.1');
+    expect(registry.effectiveOn('linjiang', '2026-12-31')?.version).toBe('2026.1');
+    expect(registry.effectiveOn('linjiang', '2027-01-01')?.version).toBe('2027.1');
   });
 
   it('reports a used version whose file changed or vanished', () => {
