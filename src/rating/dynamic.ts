@@ -2,7 +2,7 @@ import type { Db } from '../db/database.ts';
 import { databaseNow } from '../db/database-clock.ts';
 import { lockEnterpriseForEffect, waitForBulkEvidenceWrites } from '../db/locks.ts';
 import { evidencePayloadRefs, evidenceRecordedHooks } from '../evidence/evidence-schema.ts';
-import { loadEvidenceSets } from '../evidence/evidence-set.ts';
+import { loadEvidenceSets, type EvidenceSet } from '../evidence/evidence-set.ts';
 import { evidenceRef } from '../evidence/ids.ts';
 import { recordRatingProposals } from '../registers/store.ts';
 import { evidenceStandingAt } from '../registers/standing.ts';
@@ -27,16 +27,19 @@ export interface StoredViolation {
 }
 
 /**
- * Dynamic adjustment (动态调整): a violation that hits a one-vote veto, or moves points in an
- * indicator the rule file marks `dynamic`, changes the enterprise's
- * rating at once, without waiting for the next annual run. The re-rating covers the twelve months
- * ending with the decision's month, under the rule version in force on the decision date, and takes
+ * Dynamic adjustment (动态调整): a violation that hits a one-vote veto, moves points in an
+ * indicator the rule file marks `dynamic`, or makes a leader revoke condition hold for a current
+ * leader (a serious violation that is no veto), changes the enterprise's rating at once, without
+ * waiting for the next annual run. The re-rating covers the twelve months ending with the decision's
+ * month, under the rule version in force on the decision date, and takes
  * effect immediately, linked to the violation that triggered it.
  *
  * It only ever lowers the level in force: the policy re-rates after a serious event, to act on it
  * before the next annual rating. A window that no longer holds the offences behind the current level
  * (a veto of last year's rating, say) could otherwise raise a RED enterprise to GREEN because of a
  * new, smaller offence; such a re-rating is not made effective (the next annual rating weighs both).
+ * That holds for a leader's serious violation too: a re-rating that would raise the level in force
+ * revokes nothing, and the annual rating of the violation's year revokes the leader.
  */
 export async function applyDynamicAdjustment(
   services: DynamicServices,
@@ -64,7 +67,7 @@ export async function applyDynamicAdjustment(
     const period = parsePeriod(decidedOn.slice(0, 7));
     const evidence = (await loadEvidenceSets(trx, [code], { knownAt: evidenceAt, standing: await evidenceStandingAt(trx, [code], evidenceAt) })).get(code)!;
     const { rating, row } = rateEnterprise(rules, evidence, period);
-    const triggers = dynamicTriggers(rules, rating, ref);
+    const triggers = dynamicTriggers(rules, rating, ref, evidence);
     if (triggers.length === 0) return null;
     if (current && levelRank(row.level as Level) < levelRank(current.level as Level)) {
       logger.info({ code, ref, level: row.level, inForce: current.level }, 'dynamic adjustment not made effective: it would raise the level in force');
@@ -219,8 +222,9 @@ async function screenForTriggers(services: DynamicServices, violations: readonly
           continue;
         }
         const period = parsePeriod(violation.decided_on.slice(0, 7));
-        const rating = evaluate(rules, sets.get(code)!, { period: { start: period.start, end: period.end }, asOf: period.end });
-        if (dynamicTriggers(rules, rating, evidenceRef('violation', violation.id)).length > 0) kept.push(violation);
+        const evidence = sets.get(code)!;
+        const rating = evaluate(rules, evidence, { period: { start: period.start, end: period.end }, asOf: period.end });
+        if (dynamicTriggers(rules, rating, evidenceRef('violation', violation.id), evidence).length > 0) kept.push(violation);
       }
     }
   }
@@ -228,8 +232,11 @@ async function screenForTriggers(services: DynamicServices, violations: readonly
   return kept;
 }
 
-/** What makes this record act at once: a veto it hits, or an indicator marked `dynamic` it moves. */
-function dynamicTriggers(rules: CompiledRuleSet, rating: Rating, ref: string): string[] {
+/**
+ * What makes this record act at once: a veto it hits, an indicator marked `dynamic` it moves, or a
+ * leader revoke condition it makes hold (`LEADER_REVOKED:<reason>`).
+ */
+export function dynamicTriggers(rules: CompiledRuleSet, rating: Rating, ref: string, evidence: EvidenceSet): string[] {
   const dynamicIndicators = new Set(
     [...rules.file.categories.flatMap((c) => c.indicators), ...rules.file.bonuses.indicators].filter((i) => i.dynamic).map((i) => i.id),
   );
@@ -238,7 +245,24 @@ function dynamicTriggers(rules: CompiledRuleSet, rating: Rating, ref: string): s
     .flatMap((c) => c.indicators)
     .filter((i) => dynamicIndicators.has(i.id) && i.changes.some((change) => change.evidence.includes(ref)))
     .map((i) => i.id);
-  return [...vetoes, ...indicators];
+  return [...vetoes, ...indicators, ...leaderRevocationsBy(rules, rating, ref, evidence)];
+}
+
+/**
+ * The revoke conditions this record makes hold for a current leader: met on the re-rating, and not
+ * met on the same evidence without the record. A serious violation ends a leadership as a veto
+ * does, at once; a later small one does not re-rate the leader for an older penalty the version in
+ * force at the time did not act on. Only a rating that revokes through a condition (rare) is
+ * evaluated a second time.
+ */
+function leaderRevocationsBy(rules: CompiledRuleSet, rating: Rating, ref: string, evidence: EvidenceSet): string[] {
+  if (rating.leader.action !== 'REVOKE') return [];
+  const conditionReasons = new Set(rules.leader.revoke.conditions.map((c) => c.reason));
+  const met = rating.leader.reasons.filter((reason) => conditionReasons.has(reason));
+  if (met.length === 0) return [];
+  const withoutRecord = { ...evidence, violations: evidence.violations.filter((v) => v.id !== ref) };
+  const metWithout = new Set(evaluate(rules, withoutRecord, { period: rating.period, asOf: rating.asOf }).leader.reasons);
+  return met.filter((reason) => !metWithout.has(reason)).map((reason) => `LEADER_REVOKED:${reason}`);
 }
 
 /** The set the enterprise is rated under (its current rating's, else the default), in force on the date. */
@@ -256,7 +280,7 @@ builder.objectField(evidencePayloadRefs.get('violation')!, 'dynamicAdjustment', 
   t.field({
     type: EffectiveRatingRef,
     nullable: true,
-    description: 'Set when this violation hit a one-vote veto (or a dynamic indicator) and re-rated the enterprise at once.',
+    description: 'Set when this violation hit a one-vote veto, moved a dynamic indicator or met a leader revoke condition of the rules for a current leader, and re-rated the enterprise at once.',
     resolve: async (payload, _args, context) => {
       const effect = await effectTriggeredBy(context.db, evidenceRef('violation', Number(payload.row.id)));
       return effect?.cause === 'DYNAMIC_ADJUSTMENT' ? effect : null;
