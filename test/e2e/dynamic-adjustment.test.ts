@@ -6,6 +6,7 @@ import { enterpriseEffectsLockKey } from '../../src/db/locks.ts';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { listLeader } from '../../src/registers/store.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
+import { shippedVersionInForce } from '../support/rules.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // A dynamic adjustment acts on a serious event before the next annual rating: it may lower the level
@@ -293,7 +294,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a write of the enterprise in flight 
       input: { creditCode: code, name: '临江市异议在途有限公司', region: '大湖街道', industry: 'C30' },
     });
     const year = String(Number(today().slice(0, 4)) - 1);
-    const version = Number(year) >= 2026 ? '2026.1' : '2025.1';
+    const version = shippedVersionInForce('linjiang', `${year}-12-31`);
     const base = { creditCode: code, source: 'penalty-register', legalBasis: '《噪声污染防治法》', violationType: 'NOISE', fineCny: 8000 };
     const disputed = await server.client(officer).request<any>(RECORD, { input: { ...base, sourceId: 'OBJ-95-1', decisionNumber: '临环罚〔2025〕951号', decidedOn: `${year}-03-01` } });
     const admin = { role: 'bureau_admin' as const, org: 'linjiang-eeb', subject: 'admin-1' };
