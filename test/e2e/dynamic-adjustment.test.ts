@@ -76,7 +76,7 @@ describe('dynamic adjustment', () => {
 
   it('publishing the annual rating of an earlier period keeps the newer adjustment in force', async () => {
     const previousYear = String(Number(today().slice(0, 4)) - 1);
-    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { all: true } });
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: shippedVersionInForce('linjiang', `${previousYear}-12-31`), period: previousYear, scope: { all: true } });
     expect(await publishRun(server, runId)).toBe('PUBLISHED');
     const inForce = await server.client(officer).request<any>(IN_FORCE, { c: CODE });
     expect(inForce.enterprise.rating).toEqual({ level: 'RED', cause: 'DYNAMIC_ADJUSTMENT', triggerEvidence: veto });
@@ -88,7 +88,7 @@ describe('dynamic adjustment', () => {
       input: { creditCode: code, name: '临江市南岸化工有限公司', region: '大湖街道', industry: 'C26', keyDischargeUnit: true },
     });
     const previousYear = String(Number(today().slice(0, 4)) - 1);
-    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { creditCodes: [code] } });
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: shippedVersionInForce('linjiang', `${previousYear}-12-31`), period: previousYear, scope: { creditCodes: [code] } });
     // Decided in December of the rated year, entered after the draft read its evidence.
     const recorded = await server.client(officer).request<any>(RECORD, {
       input: {
@@ -132,7 +132,7 @@ describe('dynamic adjustment', () => {
     const incident = await penalty(today(), { violationType: 'ENVIRONMENTAL_INCIDENT', incidentSeverity: 'GENERAL', fineCny: 20000 });
     expect(incident.recordViolation.dynamicAdjustment).toEqual({ level: 'GREEN', cause: 'DYNAMIC_ADJUSTMENT' });
 
-    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: '2025.1', period: previousYear, scope: { creditCodes: [code] } });
+    const runId = await draftPastPublicity(server, { ruleSetId: 'linjiang', version: shippedVersionInForce('linjiang', `${previousYear}-12-31`), period: previousYear, scope: { creditCodes: [code] } });
     expect(await publishRun(server, runId)).toBe('PUBLISHED');
     const inForce = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { rating { level cause period } } }`, { c: code });
     expect(inForce.enterprise.rating).toEqual({ level: 'YELLOW', cause: 'PUBLICATION', period: previousYear });
