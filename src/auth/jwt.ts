@@ -2,7 +2,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
 import type { Config } from '../config.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
-import { ROLES, type Principal, type Role } from './principal.ts';
+import { isInstitutionRole, ROLES, type Principal, type Role } from './principal.ts';
 
 export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
@@ -46,6 +46,11 @@ export function principalFromClaims(payload: string | JwtPayload): Principal {
     throw new AuthenticationError(`invalid token: role must be one of ${ROLES.join(', ')}`);
   }
   const org = typeof payload.org === 'string' && payload.org.length > 0 ? payload.org : null;
+  // An institution is known by its org: without one there is nothing to key its watch list and
+  // inquiries on (falling back to sub would hand it whichever org happens to share that name).
+  if (org === null && isInstitutionRole(role)) {
+    throw new AuthenticationError(`invalid token: the ${role} role needs an org claim (the institution it acts for)`);
+  }
   let creditCode: string | null = null;
   if (role === 'enterprise') {
     const checked = typeof payload.credit_code === 'string' ? checkCreditCode(payload.credit_code) : null;

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { mintDevelopmentToken } from '../auth/jwt.ts';
-import { ROLES, type Role } from '../auth/principal.ts';
+import { isInstitutionRole, ROLES, type Role } from '../auth/principal.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from '../db/connect.ts';
 import { migrateAndGrant, migrateToLatest } from '../db/migrate.ts';
@@ -76,7 +76,7 @@ program
   .command('token')
   .description('mint a development token signed with JWT_SECRET (HS256)')
   .addOption(new Option('--role <role>', 'role claim').choices(ROLES).makeOptionMandatory())
-  .option('--org <org>', 'institution or bureau the caller acts for')
+  .option('--org <org>', 'institution or bureau the caller acts for (required for bank, insurer, finance)')
   .option('--credit-code <code>', 'the enterprise (required for --role enterprise)', (value) => {
     const checked = checkCreditCode(value);
     if (!checked.valid) throw new InvalidArgumentError(checked.message);
@@ -86,6 +86,7 @@ program
   .option('--ttl <duration>', 'lifetime such as 30m, 1h, 7d', '1h')
   .action((options: { role: Role; org?: string; creditCode?: string; subject?: string; ttl: string }) => {
     if (options.role === 'enterprise' && !options.creditCode) fail('--role enterprise needs --credit-code');
+    if (isInstitutionRole(options.role) && !options.org) fail(`--role ${options.role} needs --org (the institution it acts for; tokens without one are refused)`);
     if (!/^\d+[smhd]$/.test(options.ttl)) fail(`--ttl ${options.ttl}: expected a number followed by s, m, h or d`);
     console.log(mintDevelopmentToken(config(), options));
   });

@@ -51,6 +51,16 @@ describe('bearer token verification', () => {
     expect(() => verifyHs(make())).toThrow(AuthenticationError);
   });
 
+  it.each(['bank', 'insurer', 'finance'])('refuses a %s token without an org (an institution is known by its org, never by its sub)', (role) => {
+    for (const org of [undefined, '']) {
+      expect(() => verifyHs(signHs(claims({ role, org, sub: 'bank-a' })))).toThrow(/the \w+ role needs an org claim/);
+    }
+  });
+
+  it('accepts bureau tokens without an org (they act for no institution)', () => {
+    expect(verifyHs(signHs(claims({ role: 'bureau_officer', org: undefined }))).org).toBeNull();
+  });
+
   it('refuses HS256 signed with the RSA public key (key confusion) when RS256 is configured', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
