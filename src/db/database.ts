@@ -320,8 +320,9 @@ export interface CreditInquiriesTable {
   recorded_at: Timestamp;
 }
 
-/** An institution's current watch list (a subscription: unwatch deletes the row). */
+/** An institution's current watch list (a subscription: unwatch deletes the row), keyed by (institution_role, institution_org, credit_code). */
 export interface WatchesTable {
+  institution_role: string;
   institution_org: string;
   credit_code: string;
   watched_by: string;

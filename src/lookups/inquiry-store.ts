@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Institution } from '../auth/principal.ts';
 import type { Page } from '../graphql/pagination.ts';
 import type { CreditCheckResult } from './check.ts';
 
@@ -26,7 +26,7 @@ export interface InquiryRow {
  */
 export async function logInquiries(
   db: Db,
-  principal: Principal,
+  institution: Institution & { subject: string },
   results: readonly CreditCheckResult[],
   meta: { batch: boolean; requestId: string; askedAt: Date },
 ): Promise<number> {
@@ -36,7 +36,7 @@ export async function logInquiries(
   const first = rows[0]!;
   await sql`
     insert into credit_inquiries (institution_role, institution_org, subject, purpose, credit_code, as_of, verdict, rated, level, batch, request_id, asked_at)
-    select ${principal.role}, ${principal.org ?? principal.subject}, ${principal.subject}, ${first.purpose}, u.code, ${first.asOf}, u.verdict, u.rated, u.level,
+    select ${institution.role}, ${institution.org}, ${institution.subject}, ${first.purpose}, u.code, ${first.asOf}, u.verdict, u.rated, u.level,
            ${meta.batch}, ${meta.requestId}, ${meta.askedAt}
     from unnest(${rows.map((r) => r.creditCode)}::text[], ${rows.map((r) => r.verdict)}::text[], ${rows.map((r) => r.rated)}::boolean[],
                 ${rows.map((r) => r.level)}::text[]) as u(code, verdict, rated, level)`.execute(db);
@@ -45,6 +45,7 @@ export async function logInquiries(
 
 export interface InquiryFilter {
   creditCode?: string | null;
+  institutionRole?: string | null;
   institutionOrg?: string | null;
   purpose?: string | null;
   askedFrom?: Date | null;
@@ -56,6 +57,7 @@ export async function searchInquiries(db: Db, filter: InquiryFilter, page: Page<
   let query = db.selectFrom('credit_inquiries').selectAll().orderBy('id', 'desc').limit(page.limit + 1);
   if (page.after !== null) query = query.where('id', '<', page.after);
   if (filter.creditCode) query = query.where('credit_code', '=', filter.creditCode);
+  if (filter.institutionRole) query = query.where('institution_role', '=', filter.institutionRole);
   if (filter.institutionOrg) query = query.where('institution_org', '=', filter.institutionOrg);
   if (filter.purpose) query = query.where('purpose', '=', filter.purpose as InquiryRow['purpose']);
   if (filter.askedFrom) query = query.where('asked_at', '>=', filter.askedFrom);

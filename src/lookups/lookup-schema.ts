@@ -1,4 +1,4 @@
-import { actorName } from '../auth/principal.ts';
+import { actorName, institutionOf, type Institution } from '../auth/principal.ts';
 import { appError } from '../errors.ts';
 import { InputCheck, requireCreditCode } from '../evidence/validate.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
@@ -76,13 +76,16 @@ function readAsOf(context: Context, asOf: Date | null | undefined): Date {
   return asOf;
 }
 
-const isInstitution = (context: Context) => context.principal !== null && PURPOSE_OF_ROLE[context.principal.role] !== undefined;
+/** The institution asking and its user, as the inquiry log records them; null for bureau roles, whose checks are not logged. */
+function inquirer(context: Context): (Institution & { subject: string }) | null {
+  const institution = context.principal && institutionOf(context.principal);
+  return institution ? { ...institution, subject: context.principal!.subject } : null;
+}
 
 async function runChecks(context: Context, codes: readonly string[], purpose: Purpose, asOf: Date, batch: boolean, field: (i: number) => string) {
   const results = await checkCodes(context, codes, purpose, asOf, field);
-  if (isInstitution(context)) {
-    await logInquiries(context.db, context.principal!, results, { batch, requestId: context.requestId, askedAt: context.clock.now() });
-  }
+  const asker = inquirer(context);
+  if (asker) await logInquiries(context.db, asker, results, { batch, requestId: context.requestId, askedAt: context.clock.now() });
   return results;
 }
 
@@ -172,15 +175,17 @@ builder.queryField('creditInquiries', (t) =>
     resolve: async (_root, args, context) => {
       const page = readPage(args, context.config.maxPageSize, 'number');
       const principal = context.principal!;
-      const own = isInstitution(context);
-      if (own && args.institution && args.institution !== principal.org) {
-        throw appError('FORBIDDEN', `${principal.role} sees only its own inquiries (institution ${principal.org ?? principal.subject})`, { field: 'institution' });
+      // An institution sees only what it asked itself: its role and org, never another role's under the same org.
+      const own = institutionOf(principal);
+      if (own && args.institution && args.institution !== own.org) {
+        throw appError('FORBIDDEN', `${principal.role} sees only its own inquiries (institution ${own.org})`, { field: 'institution' });
       }
       const rows = await searchInquiries(
         context.db,
         {
           creditCode: args.creditCode ? requireCreditCode(args.creditCode, 'creditCode') : null,
-          institutionOrg: own ? (principal.org ?? principal.subject) : (args.institution ?? null),
+          institutionRole: own?.role ?? null,
+          institutionOrg: own ? own.org : (args.institution ?? null),
           purpose: args.purpose ?? null,
           askedFrom: args.askedFrom ?? null,
           askedTo: args.askedTo ?? null,
@@ -208,12 +213,13 @@ builder.queryField('myInquiries', (t) =>
 
 // --- portfolio monitoring ----------------------------------------------------------------------
 
-/** The institution's org, for the watch list; bureau roles and enterprises have none. */
-function watcherOrg(context: Context): { org: string; purpose: Purpose } {
+/** The institution (role and org) whose watch list this is; bureau roles and enterprises have none. */
+function watcher(context: Context): { institution: Institution; purpose: Purpose } {
   const principal = context.principal!;
+  const institution = institutionOf(principal);
   const purpose = PURPOSE_OF_ROLE[principal.role];
-  if (!purpose) throw appError('FORBIDDEN', `${principal.role} has no watch list`);
-  return { org: principal.org ?? principal.subject, purpose };
+  if (!institution || !purpose) throw appError('FORBIDDEN', `${principal.role} has no watch list`);
+  return { institution, purpose };
 }
 
 function readCodes(context: Context, codes: readonly string[]): string[] {
@@ -252,9 +258,9 @@ builder.mutationField('watch', (t) =>
     authScopes: { institution: true },
     args: { creditCodes: t.arg.stringList({ required: true }) },
     resolve: async (_root, args, context) => {
-      const { org } = watcherOrg(context);
-      const changed = await watchCodes(context.db, org, readCodes(context, args.creditCodes), actorName(context.principal!));
-      return { changed, watching: await watchCount(context.db, org) };
+      const { institution } = watcher(context);
+      const changed = await watchCodes(context.db, institution, readCodes(context, args.creditCodes), actorName(context.principal!));
+      return { changed, watching: await watchCount(context.db, institution) };
     },
   }),
 );
@@ -265,9 +271,9 @@ builder.mutationField('unwatch', (t) =>
     authScopes: { institution: true },
     args: { creditCodes: t.arg.stringList({ required: true }) },
     resolve: async (_root, args, context) => {
-      const { org } = watcherOrg(context);
-      const changed = await unwatchCodes(context.db, org, readCodes(context, args.creditCodes));
-      return { changed, watching: await watchCount(context.db, org) };
+      const { institution } = watcher(context);
+      const changed = await unwatchCodes(context.db, institution, readCodes(context, args.creditCodes));
+      return { changed, watching: await watchCount(context.db, institution) };
     },
   }),
 );
@@ -288,9 +294,9 @@ builder.queryField('watchList', (t) =>
     authScopes: { institution: true },
     args: { first: t.arg.int(), after: t.arg.string() },
     resolve: async (_root, args, context) => {
-      const { org } = watcherOrg(context);
+      const { institution } = watcher(context);
       const page = readPage(args, context.config.maxPageSize, 'string');
-      return toConnection(await watchedCodes(context.db, org, page.limit, page.after), page, (w) => w.credit_code);
+      return toConnection(await watchedCodes(context.db, institution, page.limit, page.after), page, (w) => w.credit_code);
     },
   }),
 );
@@ -370,11 +376,12 @@ async function describeChanges(context: Context, rows: ChangeRow[], purpose: Pur
  * one inquiry per code and instant, so the enterprise sees in myInquiries who follows it. The
  * verdict just before the change is not logged again: it is what the institution was last told.
  */
-async function logDeliveredChanges(context: Context, changes: readonly WatchChange[]): Promise<void> {
+async function logDeliveredChanges(context: Context, institution: Institution, changes: readonly WatchChange[]): Promise<void> {
+  const asker = { ...institution, subject: context.principal!.subject };
   const byInstant = new Map<number, CreditCheckResult[]>();
   for (const { after } of changes) byInstant.set(after.asOf.getTime(), [...(byInstant.get(after.asOf.getTime()) ?? []), after]);
   for (const results of byInstant.values()) {
-    await logInquiries(context.db, context.principal!, results, { batch: true, requestId: context.requestId, askedAt: context.clock.now() });
+    await logInquiries(context.db, asker, results, { batch: true, requestId: context.requestId, askedAt: context.clock.now() });
   }
 }
 
@@ -387,13 +394,13 @@ builder.queryField('watchChanges', (t) =>
     authScopes: { institution: true },
     args: { after: t.arg.string(), first: t.arg.int() },
     resolve: async (_root, args, context) => {
-      const { org, purpose } = watcherOrg(context);
+      const { institution, purpose } = watcher(context);
       const limit = pageSize(args.first, context.config.maxPageSize);
       const after = args.after ? parseChangeKey(String(decodeCursor(args.after, 'string'))) : null;
       await recordEndedLeaderTerms(context.db, context.clock.now());
-      const rows = await changesAfter(context.db, org, after, limit);
+      const rows = await changesAfter(context.db, institution, after, limit);
       const described = await describeChanges(context, rows.slice(0, limit), purpose);
-      await logDeliveredChanges(context, described);
+      await logDeliveredChanges(context, institution, described);
       const edges = described.map((node) => ({ cursor: encodeCursor(encodeChangeKey(node.row)), node }));
       return {
         edges,

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Institution } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { appError } from '../errors.ts';
 import { chinaDay, startOfChinaDay } from '../china-day.ts';
@@ -6,36 +7,48 @@ import { leaderStateAt } from '../registers/derive.ts';
 import { leaderEvents } from '../registers/store.ts';
 
 /** Adds codes to an institution's watch list (one statement); returns how many were new. */
-export async function watchCodes(db: Db, org: string, codes: readonly string[], actor: string): Promise<number> {
+export async function watchCodes(db: Db, institution: Institution, codes: readonly string[], actor: string): Promise<number> {
   if (codes.length === 0) return 0;
   const { rows } = await sql<{ n: string }>`
     with added as (
-      insert into watches (institution_org, credit_code, watched_by)
-      select ${org}, code, ${actor} from unnest(${[...new Set(codes)]}::text[]) as code
-      on conflict (institution_org, credit_code) do nothing
+      insert into watches (institution_role, institution_org, credit_code, watched_by)
+      select ${institution.role}, ${institution.org}, code, ${actor} from unnest(${[...new Set(codes)]}::text[]) as code
+      on conflict (institution_role, institution_org, credit_code) do nothing
       returning 1)
     select count(*) as n from added`.execute(db);
   return Number(rows[0]!.n);
 }
 
 /** Removes codes from an institution's watch list; returns how many were watched. */
-export async function unwatchCodes(db: Db, org: string, codes: readonly string[]): Promise<number> {
+export async function unwatchCodes(db: Db, institution: Institution, codes: readonly string[]): Promise<number> {
   if (codes.length === 0) return 0;
   const result = await db
     .deleteFrom('watches')
-    .where('institution_org', '=', org)
+    .where('institution_role', '=', institution.role)
+    .where('institution_org', '=', institution.org)
     .where(sql<boolean>`credit_code = any(${[...new Set(codes)]}::char(18)[])`)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
-export async function watchCount(db: Db, org: string): Promise<number> {
-  const row = await db.selectFrom('watches').select((eb) => eb.fn.countAll<string>().as('n')).where('institution_org', '=', org).executeTakeFirstOrThrow();
+export async function watchCount(db: Db, institution: Institution): Promise<number> {
+  const row = await db
+    .selectFrom('watches')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('institution_role', '=', institution.role)
+    .where('institution_org', '=', institution.org)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-export async function watchedCodes(db: Db, org: string, limit: number, after: string | null): Promise<{ credit_code: string; watched_at: Date; watched_by: string }[]> {
-  let query = db.selectFrom('watches').select(['credit_code', 'watched_at', 'watched_by']).where('institution_org', '=', org).orderBy('credit_code').limit(limit + 1);
+export async function watchedCodes(db: Db, institution: Institution, limit: number, after: string | null): Promise<{ credit_code: string; watched_at: Date; watched_by: string }[]> {
+  let query = db
+    .selectFrom('watches')
+    .select(['credit_code', 'watched_at', 'watched_by'])
+    .where('institution_role', '=', institution.role)
+    .where('institution_org', '=', institution.org)
+    .orderBy('credit_code')
+    .limit(limit + 1);
   if (after !== null) query = query.where('credit_code', '>', after);
   return (await query.execute()).map((r) => ({ ...r, credit_code: r.credit_code.trim() }));
 }
@@ -119,11 +132,11 @@ const TERM_ENDS_PER_PAGE = 500;
  * a row that commits later always sorts after the cursor: nothing is skipped, nothing repeated.
  * A watch covers changes recorded from the moment the code was watched.
  */
-export async function changesAfter(db: Db, org: string, after: ChangeCursor | null, limit: number): Promise<ChangeRow[]> {
+export async function changesAfter(db: Db, institution: Institution, after: ChangeCursor | null, limit: number): Promise<ChangeRow[]> {
   const { rows } = await sql<ChangeRow>`
     select c.id, c.txid::text as txid, c.credit_code, c.source_table, c.source_id, c.effective_at, c.recorded_at
     from credit_changes c
-    join watches w on w.institution_org = ${org} and w.credit_code = c.credit_code
+    join watches w on w.institution_role = ${institution.role} and w.institution_org = ${institution.org} and w.credit_code = c.credit_code
     where c.txid < pg_snapshot_xmin(pg_current_snapshot())
       and c.recorded_at >= w.watched_at
       ${after ? sql`and (c.txid, c.id) > (${after.txid}::xid8, ${after.id}::bigint)` : sql``}

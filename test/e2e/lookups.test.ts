@@ -350,3 +350,55 @@ describe('as-of, inquiries and monitoring around a blacklisting', () => {
     expect(list.watchList.edges.map((e: any) => e.node.creditCode)).toEqual([codes[5]]);
   });
 });
+
+describe('an institution is its role and its org', () => {
+  // A bank and an insurer of one financial group: the same org, two institutions.
+  const groupBank: MintOptions = { role: 'bank', org: 'fin-group-1', subject: 'group-loan-officer' };
+  const groupInsurer: MintOptions = { role: 'insurer', org: 'fin-group-1', subject: 'group-underwriter' };
+  const WATCH = gql`mutation($c: [String!]!) { watch(creditCodes: $c) { changed watching } }`;
+  const UNWATCH = gql`mutation($c: [String!]!) { unwatch(creditCodes: $c) { changed watching } }`;
+  const LIST = gql`{ watchList { edges { node { creditCode } } } }`;
+  const FEED = gql`{ watchChanges(first: 50) { edges { node { creditCode } } } }`;
+  const INQUIRIES = gql`{ creditInquiries(first: 50) { edges { node { institution institutionRole purpose creditCode } } } }`;
+  const listed = (answer: any) => answer.watchList.edges.map((e: any) => e.node.creditCode);
+
+  it('keeps a bank’s watch list, feed and inquiries from an insurer carrying the same org', async () => {
+    const watched = codes[8]!;
+    expect((await server.client(groupBank).request<any>(WATCH, { c: [watched] })).watch).toEqual({ changed: 1, watching: 1 });
+    await server.client(groupBank).request(CHECK, { code: watched, purpose: 'LOAN' });
+    // A change to the watched code, so the bank's feed has something to hand out.
+    const blacklisted = await server.client(admin).request<any>(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, {
+      input: { creditCode: watched, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '拒不执行整改决定', minimumMonths: 0 },
+    });
+    expect(blacklisted.decideBlacklist.map((e: any) => e.event)).toContain('LISTED');
+
+    const insurer = server.client(groupInsurer);
+    expect(listed(await insurer.request<any>(LIST))).toEqual([]);
+    expect((await insurer.request<any>(FEED)).watchChanges.edges).toEqual([]);
+    expect((await insurer.request<any>(INQUIRIES)).creditInquiries.edges).toEqual([]);
+    expect((await insurer.request<any>(UNWATCH, { c: [watched] })).unwatch).toEqual({ changed: 0, watching: 0 });
+    // Its own list is its own: watching the same code leaves the bank's untouched.
+    expect((await insurer.request<any>(WATCH, { c: [watched] })).watch).toEqual({ changed: 1, watching: 1 });
+    expect((await insurer.request<any>(UNWATCH, { c: [watched] })).unwatch).toEqual({ changed: 1, watching: 0 });
+
+    const bankSide = server.client(groupBank);
+    expect(listed(await bankSide.request<any>(LIST))).toEqual([watched]);
+    expect((await bankSide.request<any>(FEED)).watchChanges.edges.map((e: any) => e.node.creditCode)).toContain(watched);
+    const inquiries = (await bankSide.request<any>(INQUIRIES)).creditInquiries.edges.map((e: any) => e.node);
+    expect(inquiries.length).toBeGreaterThanOrEqual(1);
+    expect(inquiries.every((n: any) => n.institution === 'fin-group-1' && n.institutionRole === 'bank' && n.purpose === 'LOAN')).toBe(true);
+  });
+
+  it('refuses an institution token without an org instead of reading the org named like its subject', async () => {
+    const orgless = server.token({ role: 'bank', subject: 'bank-a' });
+    const response = await fetch(server.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${orgless}` },
+      body: JSON.stringify({ query: '{ watchList { edges { node { creditCode } } } creditInquiries { edges { node { id } } } }' }),
+    });
+    const answer = (await response.json()) as any;
+    expect(response.status).toBe(401);
+    expect(answer.data ?? null).toBeNull();
+    expect(answer.errors[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringContaining('needs an org claim') });
+  });
+});
