@@ -39,6 +39,12 @@ export interface NewRegisterEvent extends EventOrigin {
 export const LEADER_NOMINATION = 'LEADER_NOMINATION';
 export const LEADER_REVOCATION = 'LEADER_REVOCATION';
 export const CREDIT_REPAIR = 'CREDIT_REPAIR';
+/**
+ * The public cause of a removal by approved credit repair. The decision's reason is for the bureau
+ * and the enterprise only (CreditRepairApplication.decisionReason), while register events are public:
+ * the site shows them to anyone.
+ */
+export const CREDIT_REPAIR_APPROVED_CAUSE = '信用修复 Credit repair approved';
 
 /**
  * One enterprise's registers, until the transaction ends. Taken after the locks a rating's readers
@@ -479,7 +485,7 @@ export async function decideRepair(db: Db, d: RepairDecision, now: Date): Promis
     await removeFromBlacklist(trx, {
       creditCode: code,
       causeCode: CREDIT_REPAIR,
-      cause: `Credit repair approved: ${d.reason}`.slice(0, 2000),
+      cause: CREDIT_REPAIR_APPROVED_CAUSE,
       evidenceIds: application.evidence_ids,
       repairApplicationId: Number(application.id),
       decidedBy: d.decidedBy,

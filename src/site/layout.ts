@@ -1,4 +1,5 @@
 import { chinaDateTime } from '../china-day.ts';
+import { CREDIT_REPAIR, CREDIT_REPAIR_APPROVED_CAUSE } from '../registers/store.ts';
 import { html, raw, type HtmlValue, type SafeHtml } from './html.ts';
 import { levelInfo } from './levels.ts';
 
@@ -58,6 +59,14 @@ export const EVENT_LABELS: Record<string, string> = {
   REVOKED: '撤销 revoked',
 };
 export const REGISTER_LABELS: Record<string, string> = { BLACKLIST: '黑名单 Blacklist', LEADER: '领跑者 Leader' };
+
+/**
+ * A register event's cause as the public sees it. A removal by credit repair always shows the fixed
+ * cause: removals approved before it was fixed carry the bureau's private decision reason in their
+ * cause, and register events are history (never rewritten).
+ */
+export const publicRegisterCause = (e: { event: string; cause_code: string; cause: string }): string =>
+  e.event === 'REMOVED' && e.cause_code === CREDIT_REPAIR ? CREDIT_REPAIR_APPROVED_CAUSE : e.cause;
 
 /** How a rating came into effect (rating_effects.cause), in full and in a table cell. */
 const RATING_CAUSE_LABELS: Record<string, { full: string; short: string }> = {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, RegisterKind } from '../db/database.ts';
+import { publicRegisterCause } from './layout.ts';
 import { allRegisterEntriesAt, registerEntriesAt, type RegisterEntry } from '../registers/read.ts';
 
 /**
@@ -52,6 +53,7 @@ export interface RegisterChange {
   creditCode: string;
   name: string | null;
   event: string;
+  /** The public cause (publicRegisterCause). */
   cause: string;
   effectiveFrom: Date;
   term: string | null;
@@ -60,17 +62,17 @@ export interface RegisterChange {
 /** Register events effective in [from, to], newest first. */
 export async function registerChanges(db: Db, window: { from?: Date | null; to: Date }, limit: number): Promise<RegisterChange[]> {
   const from = window.from ?? new Date(0);
-  const { rows } = await sql<{ register: RegisterKind; credit_code: string; name: string | null; event: string; cause: string; effective_from: Date; term: string | null; id: string }>`
+  const { rows } = await sql<{ register: RegisterKind; credit_code: string; name: string | null; event: string; cause_code: string; cause: string; effective_from: Date; term: string | null; id: string }>`
     select * from (
-      select 'BLACKLIST' as register, e.credit_code, e.id, e.event, e.cause, e.effective_from, e.earliest_removal::text as term
+      select 'BLACKLIST' as register, e.credit_code, e.id, e.event, e.cause_code, e.cause, e.effective_from, e.earliest_removal::text as term
         from blacklist_events e where e.effective_from >= ${from} and e.effective_from <= ${window.to}
       union all
-      select 'LEADER', e.credit_code, e.id, e.event, e.cause, e.effective_from, e.term_end::text
+      select 'LEADER', e.credit_code, e.id, e.event, e.cause_code, e.cause, e.effective_from, e.term_end::text
         from leader_events e where e.effective_from >= ${from} and e.effective_from <= ${window.to}
     ) ev left join lateral (select name from enterprise_current ec where ec.credit_code = ev.credit_code) n on true
     order by ev.effective_from desc, ev.id desc
     limit ${limit}`.execute(db);
-  return rows.map((r) => ({ register: r.register, creditCode: r.credit_code.trim(), name: r.name, event: r.event, cause: r.cause, effectiveFrom: new Date(r.effective_from), term: r.term }));
+  return rows.map((r) => ({ register: r.register, creditCode: r.credit_code.trim(), name: r.name, event: r.event, cause: publicRegisterCause(r), effectiveFrom: new Date(r.effective_from), term: r.term }));
 }
 
 /** Counts of register events per register and event kind in [from, to]. */

@@ -14,7 +14,7 @@ import { registerStandingAt } from '../registers/standing.ts';
 import type { RuleRegistry } from '../rules/index.ts';
 import { barChart, stackedBarChart, transitionChart } from './charts.ts';
 import { href, html, type SafeHtml } from './html.ts';
-import { enterpriseLink, EVENT_LABELS, levelBadge, page, ratingCauseLabel, REGISTER_LABELS, STYLESHEET } from './layout.ts';
+import { enterpriseLink, EVENT_LABELS, levelBadge, page, publicRegisterCause, ratingCauseLabel, REGISTER_LABELS, STYLESHEET } from './layout.ts';
 import { INDUSTRY_SECTIONS, industrySection, LEVEL_INFO, LEVEL_ORDER, levelRank, NOT_RATED } from './levels.ts';
 import {
   dynamicAdjustments,
@@ -246,7 +246,7 @@ ${rating.vetoes.length ? html`<p>一票否决 Veto: ${rating.vetoes.map((v) => h
 </ul>
 ${registerEvents.length
   ? html`<div class="table-wrap"><table><thead><tr><th>日期 Date</th><th>名录 Register</th><th>变动 Change</th><th>公开原因 Public reason</th></tr></thead><tbody>
-${registerEvents.map((e) => html`<tr><td>${chinaDay(e.effective_from)}</td><td>${REGISTER_LABELS[e.register]}</td><td>${EVENT_LABELS[e.event] ?? e.event}</td><td>${e.cause}</td></tr>`)}</tbody></table></div>`
+${registerEvents.map((e) => html`<tr><td>${chinaDay(e.effective_from)}</td><td>${REGISTER_LABELS[e.register]}</td><td>${EVENT_LABELS[e.event] ?? e.event}</td><td>${publicRegisterCause(e)}</td></tr>`)}</tbody></table></div>`
   : ''}
 <h2>评价历史 Published level history</h2>
 ${published.length === 0

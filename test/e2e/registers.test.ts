@@ -144,6 +144,18 @@ describe('the leader register and the blacklist', () => {
     expect(history[1].repairApplicationId).toBe(applied.id);
   });
 
+  it('publishes a fixed cause for the repair removal, never the decision reason (that is for the bureau and the enterprise)', async () => {
+    const reason = '整改到位，公示期满，同意修复';
+    const events = (await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { blacklistHistory { edges { node { event cause } } } } }`, { c: CODE }))
+      .enterprise.blacklistHistory.edges.map((e: any) => e.node);
+    expect(events.find((e: any) => e.event === 'REMOVED')).toEqual({ event: 'REMOVED', cause: '信用修复 Credit repair approved' });
+    for (const path of [`/enterprises/${CODE}`, '/']) {
+      const page = await (await fetch(`${server.service.url}${path}`)).text();
+      expect(page, path).toContain('信用修复 Credit repair approved');
+      expect(page, path).not.toContain(reason);
+    }
+  });
+
   it('exports the registers as CSV and JSON, now or as of an instant', async () => {
     const base = server.service.url;
     const pastAt = new Date(approvedAt.getTime() - 60_000).toISOString();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeHtml, href, html, raw, SafeHtml } from '../../src/site/html.ts';
 import { barChart, stackedBarChart, transitionChart } from '../../src/site/charts.ts';
 import { diffRuleFiles } from '../../src/site/rules-view.ts';
+import { publicRegisterCause } from '../../src/site/layout.ts';
 import { loadRuleRegistry } from '../../src/rules/index.ts';
 import { lifecycleRulesDir } from '../support/rules.ts';
 
@@ -99,5 +100,13 @@ describe('the structural rule diff', () => {
     const diff = diffRuleFiles(a, b);
     expect(diff).toContainEqual({ section: 'vetoes', key: a.vetoes[0]!.id, kind: 'removed', fields: [] });
     expect(diff).toContainEqual({ section: 'indicators', key: 'B9_NEW', kind: 'added', fields: [] });
+  });
+});
+
+describe('register causes on the site', () => {
+  it('shows the fixed cause for a removal by credit repair, even one recorded with the decision reason in its cause', () => {
+    const removal = { event: 'REMOVED', cause_code: 'CREDIT_REPAIR', cause: 'Credit repair approved: 内部意见 FIN-778812' };
+    expect(publicRegisterCause(removal)).toBe('信用修复 Credit repair approved');
+    expect(publicRegisterCause({ event: 'LISTED', cause_code: 'BUREAU_DECISION', cause: '拒不执行整改决定' })).toBe('拒不执行整改决定');
   });
 });
