@@ -83,13 +83,27 @@ program
     return checked.code;
   })
   .option('--subject <sub>', 'sub claim (default dev-<role>)')
-  .option('--ttl <duration>', 'lifetime such as 30m, 1h, 7d', '1h')
+  .option('--ttl <duration>', 'lifetime such as 30m, 1h, 24h (at most 24h)', '1h')
   .action((options: { role: Role; org?: string; creditCode?: string; subject?: string; ttl: string }) => {
+    // Whoever can run the CLI next to a production secret could otherwise mint any role it likes.
+    if (config().nodeEnv === 'production') fail('token refuses to run with NODE_ENV=production; production tokens come from the identity provider');
     if (options.role === 'enterprise' && !options.creditCode) fail('--role enterprise needs --credit-code');
     if (isInstitutionRole(options.role) && !options.org) fail(`--role ${options.role} needs --org (the institution it acts for; tokens without one are refused)`);
-    if (!/^\d+[smhd]$/.test(options.ttl)) fail(`--ttl ${options.ttl}: expected a number followed by s, m, h or d`);
+    checkDevelopmentTtl(options.ttl);
     console.log(mintDevelopmentToken(config(), options));
   });
+
+/** The longest a development token may live: there is no revocation, so a leaked one must expire soon. */
+const MAX_DEVELOPMENT_TTL_SECONDS = 24 * 3600;
+const TTL_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+function checkDevelopmentTtl(ttl: string): void {
+  const match = /^(\d+)([smhd])$/.exec(ttl);
+  if (!match) fail(`--ttl ${ttl}: expected a number followed by s, m, h or d`);
+  const seconds = Number(match[1]) * TTL_UNIT_SECONDS[match[2]!]!;
+  if (seconds === 0) fail(`--ttl ${ttl}: a token must live a moment at least`);
+  if (seconds > MAX_DEVELOPMENT_TTL_SECONDS) fail(`--ttl ${ttl}: development tokens live at most 24h (there is no revocation list)`);
+}
 
 program
   .command('seed-demo')

@@ -35,6 +35,32 @@ describe('the envcredit command', () => {
     expect(bad.stderr).toMatch(/check character/);
   });
 
+  it('refuses to mint with NODE_ENV=production: a one-line error, no token', async () => {
+    const { code, stdout, stderr } = await envcredit(['token', '--role', 'bureau_admin', '--org', 'linjiang-eeb', '--ttl', '1h'], { NODE_ENV: 'production' });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^envcredit: token refuses to run with NODE_ENV=production; production tokens come from the identity provider\n$/);
+  });
+
+  it('caps a development token’s lifetime at 24h', async () => {
+    const [longest, ...tooLong] = await Promise.all([
+      envcredit(['token', '--role', 'bureau_officer', '--org', 'linjiang-eeb', '--ttl', '24h']),
+      ...['86401s', '36500d'].map((ttl) => envcredit(['token', '--role', 'bureau_admin', '--ttl', ttl])),
+    ]);
+    expect(longest!.code).toBe(0);
+    for (const { code, stdout, stderr } of tooLong) {
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/development tokens live at most 24h/);
+    }
+  }, 120_000);
+
+  it('asks for --org when minting for an institution role', async () => {
+    const { code, stderr } = await envcredit(['token', '--role', 'insurer']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--role insurer needs --org/);
+  });
+
   it('rules check names the file, line and what was expected for a broken rule file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'envcredit-cli-rules-'));
     mkdirSync(join(dir, 'linjiang'));
