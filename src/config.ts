@@ -22,6 +22,8 @@ export interface Config {
   maxPageSize: number;
   /** Most credit codes one batch (creditChecks, watch, unwatch) accepts. */
   maxBatchCodes: number;
+  /** Most credit codes one institution's watch list holds (watch calls add up; each is capped by maxBatchCodes). */
+  maxWatchedCodes: number;
   seedDemoOnEmpty: boolean;
   /**
    * The application's own database role (docs/SECURITY.md "Database role"): when set, `envcredit
@@ -134,6 +136,7 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().default('envcredit')),
   MAX_PAGE_SIZE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(100)),
   MAX_BATCH_CODES: intVar(10_000, 1, 100_000),
+  MAX_WATCHED_CODES: intVar(100_000, 1, 10_000_000),
   SEED_DEMO: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
   GRAPHQL_MAX_DEPTH: intVar(10, 1, 100),
   GRAPHQL_MAX_ALIASES: intVar(30, 0, 1000),
@@ -188,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxPageSize: e.MAX_PAGE_SIZE,
     maxBatchCodes: e.MAX_BATCH_CODES,
+    maxWatchedCodes: e.MAX_WATCHED_CODES,
     seedDemoOnEmpty: production ? false : e.SEED_DEMO !== 'false',
     databaseAppRole: e.DATABASE_APP_ROLE,
     ratingWorkers: e.RATING_WORKERS,

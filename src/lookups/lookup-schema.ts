@@ -254,12 +254,15 @@ const WatchResultRef = builder.objectRef<{ changed: number; watching: number }>(
 builder.mutationField('watch', (t) =>
   t.field({
     type: WatchResultRef,
-    description: 'Adds credit codes to the institution’s watch list (all or nothing: one invalid code refuses the call, naming each).',
+    description:
+      'Adds credit codes to the institution’s watch list (all or nothing: one invalid code refuses the call, naming each; ' +
+      'so does a list that would exceed MAX_WATCHED_CODES, default 100,000).',
     authScopes: { institution: true },
     args: { creditCodes: t.arg.stringList({ required: true }) },
     resolve: async (_root, args, context) => {
       const { institution } = watcher(context);
-      const changed = await watchCodes(context.db, institution, readCodes(context, args.creditCodes), actorName(context.principal!));
+      const codes = readCodes(context, args.creditCodes);
+      const changed = await watchCodes(context.db, institution, codes, actorName(context.principal!), context.config.maxWatchedCodes);
       return { changed, watching: await watchCount(context.db, institution) };
     },
   }),

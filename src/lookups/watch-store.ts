@@ -6,17 +6,38 @@ import { chinaDay, startOfChinaDay } from '../china-day.ts';
 import { leaderStateAt } from '../registers/derive.ts';
 import { leaderEvents } from '../registers/store.ts';
 
-/** Adds codes to an institution's watch list (one statement); returns how many were new. */
-export async function watchCodes(db: Db, institution: Institution, codes: readonly string[], actor: string): Promise<number> {
+/**
+ * Adds codes to an institution's watch list; returns how many were new. All or nothing: when the list
+ * would then hold more than `max` codes, refuses (VALIDATION_FAILED) and adds none. Calls for one
+ * institution are serialised, so two at once cannot both pass the bound.
+ */
+export async function watchCodes(db: Db, institution: Institution, codes: readonly string[], actor: string, max: number): Promise<number> {
   if (codes.length === 0) return 0;
-  const { rows } = await sql<{ n: string }>`
-    with added as (
-      insert into watches (institution_role, institution_org, credit_code, watched_by)
-      select ${institution.role}, ${institution.org}, code, ${actor} from unnest(${[...new Set(codes)]}::text[]) as code
-      on conflict (institution_role, institution_org, credit_code) do nothing
-      returning 1)
-    select count(*) as n from added`.execute(db);
-  return Number(rows[0]!.n);
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:watches:${institution.role}:${institution.org}`}))`.execute(trx);
+    const { rows } = await sql<{ n: string }>`
+      with added as (
+        insert into watches (institution_role, institution_org, credit_code, watched_by)
+        select ${institution.role}, ${institution.org}, code, ${actor} from unnest(${[...new Set(codes)]}::text[]) as code
+        on conflict (institution_role, institution_org, credit_code) do nothing
+        returning 1)
+      select count(*) as n from added`.execute(trx);
+    const added = Number(rows[0]!.n);
+    const watching = await watchCount(trx, institution);
+    // Thrown inside the transaction, so the codes just added are rolled back.
+    if (watching > max) throw watchListFull(watching - added, added, max);
+    return added;
+  });
+}
+
+function watchListFull(watching: number, adding: number, max: number) {
+  return appError('VALIDATION_FAILED', `creditCodes: the watch list holds ${watching} codes; adding ${adding} new ones would exceed its ${max}; nothing was added`, {
+    field: 'creditCodes',
+    expected: `at most ${max} codes on the watch list (MAX_WATCHED_CODES); unwatch some first`,
+    max,
+    watching,
+    received: adding,
+  });
 }
 
 /** Removes codes from an institution's watch list; returns how many were watched. */

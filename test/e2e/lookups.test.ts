@@ -402,3 +402,33 @@ describe('an institution is its role and its org', () => {
     expect(answer.errors[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringContaining('needs an org claim') });
   });
 });
+
+describe('a watch list has a total bound (MAX_WATCHED_CODES)', () => {
+  let small: TestServer;
+  const code = (i: number) => withCheckCharacter(`9122068100000${String(i).padStart(4, '0')}`);
+  const WATCH = gql`mutation($c: [String!]!) { watch(creditCodes: $c) { changed watching } }`;
+  beforeAll(async () => {
+    small = await startTestServer({ MAX_WATCHED_CODES: '3', LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0' });
+  }, 120_000);
+  afterAll(() => small?.stop());
+
+  it('refuses a watch that would take the list past the bound, adding nothing; codes already watched do not count twice', async () => {
+    const client = small.client(bank);
+    expect((await client.request<any>(WATCH, { c: [code(1), code(2)] })).watch).toEqual({ changed: 2, watching: 2 });
+    const refused = await graphqlError(client.request(WATCH, { c: [code(2), code(3), code(4)] }));
+    expect(refused.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'creditCodes', max: 3, expected: expect.stringContaining('MAX_WATCHED_CODES') });
+    const list = await client.request<any>(gql`{ watchList { edges { node { creditCode } } } }`);
+    expect(list.watchList.edges.map((e: any) => e.node.creditCode)).toEqual([code(1), code(2)]);
+    expect((await client.request<any>(WATCH, { c: [code(1), code(2), code(3)] })).watch).toEqual({ changed: 1, watching: 3 });
+    // Another institution's list has its own bound.
+    expect((await small.client(otherBank).request<any>(WATCH, { c: [code(4)] })).watch).toEqual({ changed: 1, watching: 1 });
+  });
+
+  it('counts concurrent calls together', async () => {
+    const client = small.client(insurer);
+    const results = await Promise.allSettled([code(5), code(6), code(7), code(8)].map((c) => client.request<any>(WATCH, { c: [c] })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const list = await client.request<any>(gql`{ watchList { edges { node { creditCode } } } }`);
+    expect(list.watchList.edges).toHaveLength(3);
+  });
+});

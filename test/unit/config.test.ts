@@ -22,6 +22,8 @@ describe('configuration from the environment', () => {
     [{ DATABASE_APP_ROLE: 'App Role' }, 'DATABASE_APP_ROLE'],
     [{ RATING_WORKERS: '-1' }, 'RATING_WORKERS'],
     [{ RATING_WORKERS: 'two' }, 'RATING_WORKERS'],
+    [{ MAX_WATCHED_CODES: '0' }, 'MAX_WATCHED_CODES'],
+    [{ MAX_WATCHED_CODES: 'many' }, 'MAX_WATCHED_CODES'],
   ])('stops on %o naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable}`));
@@ -40,6 +42,11 @@ describe('configuration from the environment', () => {
     expect(loadConfig({}).corsOrigins).toBe('*');
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).corsOrigins).toEqual([]);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+  });
+
+  it('bounds a watch list at 100,000 codes unless MAX_WATCHED_CODES says otherwise', () => {
+    expect(loadConfig({}).maxWatchedCodes).toBe(100_000);
+    expect(loadConfig({ MAX_WATCHED_CODES: '250000' }).maxWatchedCodes).toBe(250_000);
   });
 
   it('treats empty variables as unset', () => {
