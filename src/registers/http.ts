@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Router, type Response } from 'express';
 import { chinaDay, endOfChinaDay } from '../china-day.ts';
 import type { Clock } from '../clock.ts';
@@ -66,6 +67,44 @@ const jsonEntry = (register: RegisterKind, e: RegisterEntry) => ({
   ...(register === 'BLACKLIST' ? { earliestRemoval: e.earliestRemoval } : { termEnd: e.termEnd }),
 });
 
+/**
+ * Waits until the response takes more data; false when it closed first. A client that goes away
+ * mid-export never drains its socket, so waiting for 'drain' alone would hang the export for ever,
+ * holding its page of entries and its reader.
+ */
+function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const settle = (ok: boolean) => () => {
+      res.off('drain', onDrain).off('close', onClose).off('error', onClose);
+      resolve(ok);
+    };
+    const onDrain = settle(true);
+    const onClose = settle(false);
+    res.once('drain', onDrain).once('close', onClose).once('error', onClose);
+  });
+}
+
+/**
+ * Streams a register export to the response; true when the whole file was written, false when the
+ * client went away first. Stopping leaves the loop, which ends the entries' reader (its `return`), so
+ * no further page is read.
+ */
+export async function writeExport(res: ServerResponse, register: RegisterKind, format: 'csv' | 'json', asOf: Date, entries: AsyncIterable<RegisterEntry>): Promise<boolean> {
+  const columns = COLUMNS[register];
+  let first = true;
+  if (format === 'csv') res.write(`\uFEFF${columns.map((c) => c.header).join(',')}\r\n`);
+  else res.write(`{"register":"${register}","asOf":"${asOf.toISOString()}","entries":[`);
+  for await (const entry of entries) {
+    if (res.destroyed) return false;
+    const chunk = format === 'csv' ? `${columns.map((c) => csvCell(c.value(entry))).join(',')}\r\n` : `${first ? '' : ','}${JSON.stringify(jsonEntry(register, entry))}`;
+    first = false;
+    if (!res.write(chunk) && !(await drained(res))) return false;
+  }
+  res.end(format === 'csv' ? '' : ']}');
+  return true;
+}
+
 export function registersRouter({ db, clock, logger }: { db: Db; clock: Clock; logger: Logger }): Router {
   const router = Router();
   const routes: [string, RegisterKind, 'csv' | 'json'][] = [
@@ -90,16 +129,8 @@ export function registersRouter({ db, clock, logger }: { db: Db; clock: Clock; l
       res.setHeader('x-registers-as-of', asOf.toISOString());
       res.status(200).type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
       try {
-        const columns = COLUMNS[register];
-        let first = true;
-        if (format === 'csv') res.write(`\uFEFF${columns.map((c) => c.header).join(',')}\r\n`);
-        else res.write(`{"register":"${register}","asOf":"${asOf.toISOString()}","entries":[`);
-        for await (const entry of allRegisterEntriesAt(db, register, asOf)) {
-          const chunk = format === 'csv' ? `${columns.map((c) => csvCell(c.value(entry))).join(',')}\r\n` : `${first ? '' : ','}${JSON.stringify(jsonEntry(register, entry))}`;
-          first = false;
-          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-        }
-        res.end(format === 'csv' ? '' : ']}');
+        const finished = await writeExport(res, register, format, asOf, allRegisterEntriesAt(db, register, asOf));
+        if (!finished) (req.log ?? logger).info({ register, format }, 'register export stopped: the client went away');
       } catch (error) {
         (req.log ?? logger).error({ err: error }, 'register export failed');
         // Headers are sent: cut the response so a client never takes a truncated file for a whole one.

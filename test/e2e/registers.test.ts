@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chinaDay } from '../../src/china-day.ts';
@@ -5,6 +7,8 @@ import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { listLeader, listOnBlacklist } from '../../src/registers/store.ts';
 import { addMonths } from '../../src/rules/dates.ts';
 import { expectHistoryRefused } from '../support/db.ts';
+import { writeExport } from '../../src/registers/http.ts';
+import type { RegisterEntry } from '../../src/registers/read.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
@@ -251,4 +255,47 @@ describe('register days are China days (UTC+8)', () => {
     expect((await exported('leaders', '2029-02-28')).codes).toEqual([NIGHT_LEADER]);
     expect((await exported('leaders', '2029-03-01')).codes).toEqual([]);
   });
+});
+
+describe('an export whose client goes away', () => {
+  it('stops writing and ends its reader instead of waiting for a drain that never comes', async () => {
+    let pulled = 0;
+    let readerEnded = false;
+    // An endless register: only the client going away can end this export.
+    async function* entries(): AsyncGenerator<RegisterEntry> {
+      try {
+        for (;;) {
+          pulled++;
+          yield { creditCode: CODE, enterpriseName: '临江市红旗化工有限公司', causeCode: 'BL_SERIOUS_DISHONESTY', cause: '弄虚作假'.repeat(50), listedSince: new Date(), earliestRemoval: '2027-01-01', termEnd: null } as RegisterEntry;
+        }
+      } finally {
+        readerEnded = true;
+      }
+    }
+    let outcome: Promise<boolean> | undefined;
+    const http = createServer((_req, res) => {
+      outcome = writeExport(res, 'BLACKLIST', 'csv', new Date(), entries());
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect((http.address() as AddressInfo).port, '127.0.0.1');
+      socket.write('GET /registers/blacklist.csv HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => socket.once('data', resolve));
+      socket.pause(); // a client that stops reading: the server's buffers fill and the export waits
+      for (let before = -1; before !== pulled; ) {
+        before = pulled;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      socket.destroy();
+      const finished = await Promise.race([outcome!, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
+      expect(finished).toBe(false);
+      expect(readerEnded).toBe(true);
+      const stoppedAt = pulled;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(pulled).toBe(stoppedAt);
+    } finally {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
+  }, 30_000);
 });
