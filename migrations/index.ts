@@ -16,6 +16,7 @@ import * as m0014 from './0014_rating_result_lz4.ts';
 import * as m0015 from './0015_leader_term_end_changes.ts';
 import * as m0016 from './0016_evidence_recorded_at_brin.ts';
 import * as m0017 from './0017_watches_by_role.ts';
+import * as m0018 from './0018_emission_lower_limit.ts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0015_leader_term_end_changes': m0015,
   '0016_evidence_recorded_at_brin': m0016,
   '0017_watches_by_role': m0017,
+  '0018_emission_lower_limit': m0018,
 };

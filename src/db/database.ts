@@ -84,9 +84,11 @@ export interface EmissionRecordsTable extends EvidenceColumns {
   pollutant: Immutable<string>;
   measured_value: Numeric;
   permitted_limit: Numeric;
+  /** The lower bound of a limit that is a range (pH 6–9); null for a ceiling (migration 0018). */
+  permitted_minimum: ColumnType<string | null, string | null | undefined, never>;
   unit: Immutable<string>;
   monitoring_source: Immutable<string>;
-  /** (measured - limit) / limit for concentrations and loads; derived by the database. */
+  /** (measured - limit) / limit for concentrations and loads; null for noise and for a pH range; derived by the database. */
   exceedance_ratio: ColumnType<string | null, never, never>;
   /** measured - limit for noise in dB(A); derived by the database. */
   exceedance_db: ColumnType<string | null, never, never>;
