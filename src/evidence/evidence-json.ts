@@ -34,6 +34,7 @@ const emission = jsonObject<EmissionEvidence>({
   pollutant: text,
   measuredValue: jsonNumber,
   permittedLimit: jsonNumber,
+  permittedMinimum: jsonNumber, // left out when absent (no range)
   unit: text,
   monitoringSource: text,
   exceedanceRatio: optionalNumber,

@@ -65,8 +65,14 @@ export interface EmissionEvidence {
   pollutant: string;
   measuredValue: number;
   permittedLimit: number;
+  /**
+   * The lower bound of a limit that is a range (pH 6–9); absent, not null, for a ceiling, so the
+   * evidence JSON (and fingerprint) of a record without one is what it was before minimums existed.
+   */
+  permittedMinimum?: number;
   unit: string;
   monitoringSource: MonitoringSource;
+  /** Null for noise and for a pH record with a range (migrations/0018_emission_lower_limit.ts). */
   exceedanceRatio: number | null;
   exceedanceDb: number | null;
 }
@@ -268,8 +274,11 @@ const READERS: { [K in EvidenceKind]: KindReader<EvidenceOf<K>> } = {
     }),
   },
   emission: {
-    columns: ['period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'unit', 'monitoring_source', 'exceedance_ratio', 'exceedance_db'],
-    read: ([id, , periodStart, periodEnd, outletCode, pollutant, measuredValue, permittedLimit, unit, monitoringSource, exceedanceRatio, exceedanceDb]) => ({
+    columns: [
+      'period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'permitted_minimum', 'unit', 'monitoring_source',
+      'exceedance_ratio', 'exceedance_db',
+    ],
+    read: ([id, , periodStart, periodEnd, outletCode, pollutant, measuredValue, permittedLimit, permittedMinimum, unit, monitoringSource, exceedanceRatio, exceedanceDb]) => ({
       id: evidenceRef('emission', Number(id)),
       periodStart: text(periodStart),
       periodEnd: text(periodEnd),
@@ -277,6 +286,7 @@ const READERS: { [K in EvidenceKind]: KindReader<EvidenceOf<K>> } = {
       pollutant: text(pollutant),
       measuredValue: Number(measuredValue),
       permittedLimit: Number(permittedLimit),
+      permittedMinimum: optionalNumber(permittedMinimum) ?? undefined,
       unit: text(unit),
       monitoringSource: text(monitoringSource) as MonitoringSource,
       exceedanceRatio: optionalNumber(exceedanceRatio),

@@ -175,8 +175,10 @@ function emissionFrom(id: string, r: RecordReader): EmissionEvidence {
   const unit = r.code('unit', 'mg/m3');
   const measuredValue = r.number('measured_value');
   const permittedLimit = r.number('permitted_limit');
+  const permittedMinimum = r.optionalNumber('permitted_minimum');
   const isNoise = unit === 'dB(A)';
-  // Same derivation as the database's generated columns, rounded the same way.
+  const isPhRange = unit === 'pH' && permittedMinimum !== null;
+  // Same derivation as the database's generated columns (migrations 0001, 0018), rounded the same way.
   const ratio = Math.round(((measuredValue - permittedLimit) / permittedLimit) * 1e6) / 1e6;
   return {
     id,
@@ -186,9 +188,10 @@ function emissionFrom(id: string, r: RecordReader): EmissionEvidence {
     pollutant: r.text('pollutant', isNoise ? 'noise' : 'SO2'),
     measuredValue,
     permittedLimit,
+    ...(permittedMinimum === null ? {} : { permittedMinimum }),
     unit,
     monitoringSource: r.code('monitoring_source', 'SUPERVISORY') as MonitoringSource,
-    exceedanceRatio: isNoise ? null : ratio,
+    exceedanceRatio: isNoise || isPhRange ? null : ratio,
     exceedanceDb: isNoise ? measuredValue - permittedLimit : null,
   };
 }
@@ -230,6 +233,9 @@ class RecordReader {
   }
   number(field: string, fallback: number | typeof MISSING = MISSING): number {
     return this.take(field, fallback, (v): v is number => typeof v === 'number' && Number.isFinite(v), 'a number');
+  }
+  optionalNumber(field: string): number | null {
+    return this.take(field, null, (v): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v)), 'a number or null');
   }
   integer(field: string): number {
     return this.take(field, MISSING, (v): v is number => Number.isInteger(v), 'a whole number');

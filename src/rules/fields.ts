@@ -1,5 +1,5 @@
 import { datedOn } from '../evidence/as-of.ts';
-import type { EvidenceSet } from '../evidence/evidence-set.ts';
+import type { EmissionEvidence, EvidenceSet } from '../evidence/evidence-set.ts';
 import {
   AUDIT_LEVELS,
   COMPLAINT_CHANNELS,
@@ -55,12 +55,17 @@ export const FIELD_CATALOGUE: Record<SourceKind, Record<string, FieldSpec>> = {
     outlet_code: { type: 'string', description: 'Outlet code from the permit' },
     pollutant: { type: 'string', description: 'Pollutant, e.g. SO2, COD, noise' },
     measured_value: { type: 'number', description: 'Measured value' },
-    permitted_limit: { type: 'number', description: 'Permitted limit' },
+    permitted_limit: { type: 'number', description: 'Permitted limit (the upper bound when permitted_minimum is set)' },
+    permitted_minimum: { type: 'number', nullable: true, description: 'Lower bound of a limit that is a range (pH 6-9); null for a ceiling' },
     unit: { type: 'string', vocabulary: EMISSION_UNITS, description: 'Unit' },
     monitoring_source: { type: 'string', vocabulary: MONITORING_SOURCES, description: 'Who measured' },
-    exceedance_ratio: { type: 'number', nullable: true, description: '(measured - limit) / limit; null for noise' },
+    exceedance_ratio: {
+      type: 'number',
+      nullable: true,
+      description: '(measured - limit) / limit, over the upper limit; null for noise and for pH with a range (a ratio of pH values means nothing: use exceeded)',
+    },
     exceedance_db: { type: 'number', nullable: true, description: 'measured - limit in dB(A); noise only' },
-    exceeded: { type: 'bool', description: 'Above the limit (ratio or dB above 0)' },
+    exceeded: { type: 'bool', description: 'Outside the permitted limits: above the limit (ratio or dB above 0; for pH, above the upper bound) or below permitted_minimum' },
   },
   audit: {
     ...COMMON,
@@ -94,6 +99,26 @@ export const FIELD_CATALOGUE: Record<SourceKind, Record<string, FieldSpec>> = {
   },
 };
 
+/**
+ * The one definition of an emission record's `exceeded`: outside what the permit allows, above its
+ * limit or below its minimum. Above is read from the stored derivations where they exist (a ratio
+ * rounded to 0 is not an exceedance, as it never was); a pH range has no ratio, so its value is
+ * compared with the bound.
+ */
+export function exceedsPermit(e: EmissionEvidence): boolean {
+  return isAboveLimit(e) || isBelowMinimum(e);
+}
+
+function isAboveLimit(e: EmissionEvidence): boolean {
+  if (e.exceedanceDb !== null) return e.exceedanceDb > 0;
+  if (e.exceedanceRatio !== null) return e.exceedanceRatio > 0;
+  return e.measuredValue > e.permittedLimit;
+}
+
+function isBelowMinimum(e: EmissionEvidence): boolean {
+  return e.permittedMinimum !== undefined && e.measuredValue < e.permittedMinimum;
+}
+
 /** Names of the evidence lists in CEL and in test cases, per kind. */
 export const LIST_NAMES: Record<SourceKind, string> = {
   violation: 'violations',
@@ -126,11 +151,12 @@ export function factsOf(evidence: EvidenceSet): Record<SourceKind, Facts[]> {
       pollutant: e.pollutant,
       measured_value: e.measuredValue,
       permitted_limit: e.permittedLimit,
+      permitted_minimum: e.permittedMinimum ?? null,
       unit: e.unit,
       monitoring_source: e.monitoringSource,
       exceedance_ratio: e.exceedanceRatio,
       exceedance_db: e.exceedanceDb,
-      exceeded: (e.exceedanceRatio ?? 0) > 0 || (e.exceedanceDb ?? 0) > 0,
+      exceeded: exceedsPermit(e),
     })),
     audit: evidence.audits.map((a) => ({
       id: a.id,
