@@ -77,6 +77,43 @@ const MAX_MEASURE = 1e12;
 const MIN_LIMIT = 1e-6;
 const inRange = (value: unknown, min: number, max: number): boolean => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
 
+/** The pH scale: a pH value or bound outside it is a typing or unit error. */
+const PH_SCALE = { min: 0, max: 14 } as const;
+
+const hasMinimum = (input: Input): boolean => input.permittedMinimum !== undefined && input.permittedMinimum !== null;
+
+/**
+ * The lower bound of a limit that is a range (pH 6–9, GB 8978). pH is limited on both sides, so a
+ * pH record needs both bounds: with only one, an acid discharge (pH 2 against 6–9) could not be told
+ * from a compliant one. Noise limits are ceilings (GB 12348), so a minimum there is refused.
+ */
+function checkPermittedRange(input: Input, check: InputCheck): void {
+  const minimum = input.permittedMinimum;
+  if (input.unit === 'pH') {
+    check.require(hasMinimum(input), 'permittedMinimum', 'is required for pH: its limit is a range, permittedMinimum to permittedLimit (GB 8978: 6 to 9)', 'the lower bound of the pH range, e.g. 6');
+    checkOnPhScale(input, check);
+  }
+  if (!hasMinimum(input)) return;
+  check
+    .require(input.unit !== 'dB(A)', 'permittedMinimum', 'must be empty for noise (dB(A)): a noise limit is a ceiling', 'no value for dB(A)')
+    .require(inRange(minimum, 0, MAX_MEASURE), 'permittedMinimum', `must be a number from 0 to ${MAX_MEASURE}`, `0 to ${MAX_MEASURE}`)
+    .require(
+      typeof input.permittedLimit !== 'number' || !(minimum >= input.permittedLimit),
+      'permittedMinimum',
+      `must be below permittedLimit (${input.permittedLimit}): the two bound a range`,
+      `a number below ${input.permittedLimit}`,
+    );
+}
+
+function checkOnPhScale(input: Input, check: InputCheck): void {
+  const expected = `${PH_SCALE.min} to ${PH_SCALE.max}`;
+  for (const name of ['measuredValue', 'permittedLimit', 'permittedMinimum'] as const) {
+    const value = input[name];
+    if (typeof value !== 'number') continue;
+    check.require(inRange(value, PH_SCALE.min, PH_SCALE.max), name, `must lie on the pH scale, ${expected}`, expected);
+  }
+}
+
 export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
   violation: {
     kind: 'violation',
@@ -136,6 +173,7 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
       req('pollutant', text),
       req('measuredValue', float),
       req('permittedLimit', float),
+      opt('permittedMinimum', float),
       req('unit', text),
       req('monitoringSource', oneOf(MONITORING_SOURCES)),
     ],
@@ -149,6 +187,7 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
         .require(inRange(input.measuredValue, 0, MAX_MEASURE), 'measuredValue', `must be a number from 0 to ${MAX_MEASURE}`, `0 to ${MAX_MEASURE}`)
         .require(inRange(input.permittedLimit, MIN_LIMIT, MAX_MEASURE), 'permittedLimit', `must be a number from ${MIN_LIMIT} to ${MAX_MEASURE}`, `${MIN_LIMIT} to ${MAX_MEASURE}`)
         .require((EMISSION_UNITS as readonly string[]).includes(input.unit), 'unit', `unknown unit ${JSON.stringify(input.unit)}`, EMISSION_UNITS.join(' | '));
+      checkPermittedRange(input, check);
     },
     toValues: (input) => ({
       period_start: input.periodStart,
@@ -157,6 +196,7 @@ export const EVIDENCE_RULES: Record<EvidenceKind, EvidenceRules> = {
       pollutant: input.pollutant.trim(),
       measured_value: String(input.measuredValue),
       permitted_limit: String(input.permittedLimit),
+      permitted_minimum: hasMinimum(input) ? String(input.permittedMinimum) : null,
       unit: input.unit,
       monitoring_source: input.monitoringSource,
     }),

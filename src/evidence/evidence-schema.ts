@@ -137,12 +137,18 @@ const KINDS: KindSpec[] = [
       outletCode: t.string({ resolve: (r) => String(r.outlet_code) }),
       pollutant: t.string({ resolve: (r) => String(r.pollutant) }),
       measuredValue: t.float({ resolve: (r) => Number(r.measured_value) }),
-      permittedLimit: t.float({ resolve: (r) => Number(r.permitted_limit) }),
+      permittedLimit: t.float({ description: 'The permitted limit: the upper bound, or the ceiling when there is no permittedMinimum.', resolve: (r) => Number(r.permitted_limit) }),
+      permittedMinimum: t.float({
+        nullable: true,
+        description: 'The lower bound when the limit is a range (pH 6-9): a value below it exceeds the permit too. Null for a ceiling.',
+        resolve: (r) => asNumber(r.permitted_minimum),
+      }),
       unit: t.string({ resolve: (r) => String(r.unit) }),
       monitoringSource: t.field({ type: MonitoringSource, resolve: (r) => r.monitoring_source as never }),
       exceedanceRatio: t.float({
         nullable: true,
-        description: '(measured - limit) / limit; above 0 means the limit was exceeded. Null for noise.',
+        description:
+          '(measured - limit) / limit; above 0 means the upper limit was exceeded. Null for noise and for pH with a range (pH is logarithmic: a ratio of pH values means nothing); a value below permittedMinimum exceeds the permit whatever this says.',
         resolve: (r) => asNumber(r.exceedance_ratio),
       }),
       exceedanceDb: t.float({ nullable: true, description: 'measured - limit in dB(A), for noise only.', resolve: (r) => asNumber(r.exceedance_db) }),
@@ -153,7 +159,10 @@ const KINDS: KindSpec[] = [
       outletCode: t.string({ required: true, description: 'Outlet (排放口) code from the permit, e.g. DA001, DW001.' }),
       pollutant: t.string({ required: true, description: 'e.g. SO2, NOx, PM, COD, NH3-N, noise.' }),
       measuredValue: t.float({ required: true }),
-      permittedLimit: t.float({ required: true }),
+      permittedLimit: t.float({ required: true, description: 'The permitted limit; the upper bound when permittedMinimum is given.' }),
+      permittedMinimum: t.float({
+        description: 'The lower bound when the limit is a range: required for pH (GB 8978: 6, with permittedLimit 9), refused for dB(A); must be below permittedLimit.',
+      }),
       unit: t.string({ required: true, description: `One of ${EMISSION_UNITS.join(', ')}.` }),
       monitoringSource: t.field({ type: MonitoringSource, required: true }),
     }),

@@ -28,7 +28,7 @@ const EVIDENCE_KIND_OF: Record<Exclude<ImportKindName, 'enterprises'>, EvidenceK
 /** Domain columns of each evidence table, in the order the staging table and COPY use. */
 const EVIDENCE_COLUMNS: Record<EvidenceKind, readonly string[]> = {
   violation: ['decision_number', 'decided_on', 'violation_type', 'incident_severity', 'legal_basis', 'fine_cny', 'measures', 'rectified_on', 'description'],
-  emission: ['period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'unit', 'monitoring_source'],
+  emission: ['period_start', 'period_end', 'outlet_code', 'pollutant', 'measured_value', 'permitted_limit', 'permitted_minimum', 'unit', 'monitoring_source'],
   audit: ['audit_date', 'level', 'accepted', 'accepted_on', 'auditor'],
   disclosure: ['year', 'status', 'checked_on'],
   complaint: ['received_on', 'verified_on', 'channel', 'substantiated', 'summary'],
