@@ -13,9 +13,11 @@ import { sql, type Kysely } from 'kysely';
  * so the history triggers do not object). For every row without a minimum the new expression is the
  * old one, so stored records read back, and fingerprint, exactly as before.
  *
- * The checks hold for every row, whoever writes it; what needs the unit's sense (pH needs both bounds
- * and lies within 0–14) is checked on input (src/evidence/evidence-rules.ts), so a withdrawal copying
- * a pH record stored without a minimum is still accepted.
+ * The bounds' order and "no minimum for noise" hold for every row. A pH row must have both bounds and
+ * lie on the 0–14 scale, whoever writes it (input is checked first, src/evidence/evidence-rules.ts,
+ * with the field named): the check is NOT VALID, so the pH rows stored with one bound stay as they
+ * are, and it spares withdrawals (`revoked`), which copy the record they withdraw verbatim, so a pH
+ * record stored with one bound can still be withdrawn.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -23,6 +25,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       add column permitted_minimum numeric,
       add constraint emission_records_minimum_below_limit check (permitted_minimum >= 0 and permitted_minimum < permitted_limit),
       add constraint emission_records_no_minimum_for_noise check (permitted_minimum is null or unit <> 'dB(A)')`.execute(db);
+  await sql`
+    alter table emission_records
+      add constraint emission_records_ph_range check (
+        unit <> 'pH' or revoked or (permitted_minimum is not null and permitted_limit <= 14 and measured_value <= 14)) not valid`.execute(db);
   await sql`
     alter table emission_records
       drop column exceedance_ratio,

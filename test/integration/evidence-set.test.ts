@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
 import { registerEnterprise } from '../../src/evidence/enterprise-store.ts';
 import { evidenceAsOf } from '../../src/evidence/as-of.ts';
+import { evidenceSetJson } from '../../src/evidence/evidence-json.ts';
 import { loadEvidenceSet, loadEvidenceSets, type EvidenceSet } from '../../src/evidence/evidence-set.ts';
 import { evidenceChains, offencesOf } from '../../src/evidence/supersession.ts';
 import { recordEvidence, withdrawEvidence, type EvidenceValues } from '../../src/evidence/evidence-store.ts';
@@ -11,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 const A = withCheckCharacter('91220681MA2000001');
 const B = withCheckCharacter('91220681MA2000002');
 const EMPTY = withCheckCharacter('91220681MA2000003');
+const ACID = withCheckCharacter('91220681MA2000004');
 let database: TestDatabase;
 let sequence = 0;
 
@@ -51,7 +53,7 @@ let movedLaterCorrection: number;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  for (const [code, registeredOn] of [[A, '2010-05-01'], [B, null], [EMPTY, null]] as const) {
+  for (const [code, registeredOn] of [[A, '2010-05-01'], [B, null], [EMPTY, null], [ACID, null]] as const) {
     await registerEnterprise(
       database.db,
       code,
@@ -132,6 +134,44 @@ describe('loadEvidenceSet', () => {
     const set = await loadEvidenceSet(database.db, EMPTY);
     expect(set.enterprise?.name).toBeTruthy();
     expect([set.violations, set.emissions, set.audits, set.disclosures, set.complaints, set.permitReports].every((l) => l.length === 0)).toBe(true);
+  });
+});
+
+describe('a limit that is a range (migration 0018)', () => {
+  const ph = (values: Partial<EvidenceValues>): EvidenceValues => ({
+    period_start: '2024-03-01', period_end: '2024-03-31', outlet_code: 'DW001', pollutant: 'pH',
+    measured_value: '2.0', permitted_limit: '9', permitted_minimum: '6', unit: 'pH', monitoring_source: 'SUPERVISORY', ...values,
+  });
+
+  it('loads a pH record with its minimum and no ratio; a record without one writes no permittedMinimum into the evidence JSON', async () => {
+    const id = await record('emission', ACID, ph({}));
+    const set = await loadEvidenceSet(database.db, ACID);
+    expect(set.emissions).toEqual([
+      {
+        id: `emission:${id}`, periodStart: '2024-03-01', periodEnd: '2024-03-31', outletCode: 'DW001', pollutant: 'pH',
+        measuredValue: 2, permittedLimit: 9, permittedMinimum: 6, unit: 'pH', monitoringSource: 'SUPERVISORY', exceedanceRatio: null, exceedanceDb: null,
+      },
+    ]);
+    expect(evidenceSetJson(await loadEvidenceSet(database.db, A))).not.toContain('permittedMinimum');
+  });
+
+  it('the database refuses what input validation refuses: pH with one bound, a minimum not below the limit, a minimum for noise', async () => {
+    for (const values of [
+      ph({ permitted_minimum: null }),
+      ph({ measured_value: '15' }),
+      ph({ permitted_minimum: '9' }),
+      ph({ unit: 'mg/L', pollutant: 'COD', measured_value: '40', permitted_limit: '50', permitted_minimum: '50' }),
+      ph({ unit: 'dB(A)', pollutant: 'noise', measured_value: '58', permitted_limit: '65', permitted_minimum: '40' }),
+    ]) {
+      await expect(record('emission', ACID, values), JSON.stringify(values)).rejects.toMatchObject({ code: '23514' }); // check_violation
+    }
+  });
+
+  it('a pH record can still be withdrawn (the withdrawal copies it)', async () => {
+    const id = await record('emission', ACID, ph({ outlet_code: 'DW002' }));
+    await withdrawEvidence(database.db, 'emission', { id, source: 'test', sourceId: 'withdraw-ph', reason: 'sample mislabelled', recordedBy: 'test' });
+    const set = await loadEvidenceSet(database.db, ACID);
+    expect(set.emissions.map((e) => e.outletCode)).toEqual(['DW001']);
   });
 });
 
