@@ -171,6 +171,32 @@ describe('envcredit import', () => {
     expect(Number(stored.exceedance_ratio)).toBeCloseTo(0.068333, 5);
   });
 
+  it('reads permitted_minimum (a pH range), rejects a bad minimum by line and field, and is idempotent with and without one', async () => {
+    const file = [
+      'credit_code,source,source_id,period_start,period_end,outlet_code,pollutant,measured_value,permitted_limit,permitted_minimum,unit,monitoring_source',
+      `${A},supervisory,PH-1,2025-03-01,2025-03-31,DW001,pH,2.0,9,6,pH,SUPERVISORY`,
+      `${A},supervisory,PH-2,2025-03-01,2025-03-31,DW002,pH,7.1,9,,pH,SUPERVISORY`,
+      `${A},supervisory,PH-3,2025-03-01,2025-03-31,DW003,pH,7.1,9,9.5,pH,SUPERVISORY`,
+      `${A},supervisory,PH-4,2025-03-01,2025-03-31,ZS01,noise,58,65,40,dB(A),SUPERVISORY`,
+      `${A},supervisory,PH-5,2025-03-01,2025-03-31,DW001,COD,40,50,,mg/L,SUPERVISORY`,
+    ].join('\n');
+    const report = await run(file, { kind: 'emissions', format: 'csv' });
+    expect(report).toMatchObject({ rows: 5, applied: 2, rejected: 3 });
+    expect(report.rejections).toEqual([
+      { line: 3, field: 'permittedMinimum', reason: expect.stringContaining('is required for pH') },
+      { line: 4, field: 'permittedMinimum', reason: expect.stringContaining('must be below permittedLimit (9)') },
+      { line: 5, field: 'permittedMinimum', reason: expect.stringContaining('must be empty for noise') },
+    ]);
+    const stored = await database.db.selectFrom('emission_records').selectAll().where('source', '=', 'supervisory').orderBy('source_id').execute();
+    expect(stored.map((r) => [r.source_id, r.permitted_minimum === null ? null : Number(r.permitted_minimum), r.exceedance_ratio === null ? null : Number(r.exceedance_ratio)])).toEqual([
+      ['PH-1', 6, null],
+      ['PH-5', null, -0.2],
+    ]);
+    expect(await run(file, { kind: 'emissions', format: 'csv' })).toMatchObject({ applied: 0, unchanged: 2, rejected: 3, conflicts: 0 });
+    const ndjson = JSON.stringify({ creditCode: A, source: 'supervisory', sourceId: 'PH-1', periodStart: '2025-03-01', periodEnd: '2025-03-31', outletCode: 'DW001', pollutant: 'pH', measuredValue: 2, permittedLimit: 9, permittedMinimum: 6.5, unit: 'pH', monitoringSource: 'SUPERVISORY' });
+    expect(await run(ndjson, { kind: 'emissions', format: 'ndjson' })).toMatchObject({ applied: 0, rejected: 1, conflicts: 1 }); // another minimum is other content
+  });
+
   it('loads generated files (the demo city distributions) with no rejection, twice without change', async () => {
     const [chunk] = [...generateChunks({ enterprises: 40, recordsPerEnterprise: 5, seed: 11 })];
     for (const kind of ['enterprises', 'violations', 'emissions', 'audits', 'disclosures', 'complaints', 'permit-reports'] as const) {

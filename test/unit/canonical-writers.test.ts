@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evidenceSetJson } from '../../src/evidence/evidence-json.ts';
-import type { EvidenceSet } from '../../src/evidence/evidence-set.ts';
+import type { EmissionEvidence, EvidenceSet } from '../../src/evidence/evidence-set.ts';
 import { canonicalJson, jsonMemoFrozen, jsonNumber, jsonObject, jsonString } from '../../src/rules/canonical-json.ts';
 import { evaluate } from '../../src/rules/engine.ts';
 import { loadRuleRegistry } from '../../src/rules/load.ts';
@@ -20,8 +20,14 @@ const withOddText = fc.tuple(evidenceSet, anyText, anyText, anyText).map(([set, 
   ...set,
   enterprise: set.enterprise && { ...set.enterprise, name: `${a}"\\\n\u0000${b}`, region: c },
   violations: set.violations.map((v) => ({ ...v, decisionNumber: `${b}${v.decisionNumber}\t${a}` })),
-  emissions: set.emissions.map((e) => ({ ...e, outletCode: `${c}\u2028`, measuredValue: e.measuredValue / 3 })),
+  emissions: set.emissions.map((e, i) => (i % 3 === 2 ? withPhRange(e) : { ...e, outletCode: `${c}\u2028`, measuredValue: e.measuredValue / 3 })),
 }));
+
+/** A pH record with a range (migration 0018): the evidence JSON then carries permittedMinimum. */
+function withPhRange(e: EmissionEvidence): EmissionEvidence {
+  const measuredValue = (e.measuredValue % 140) / 10;
+  return { ...e, pollutant: 'pH', unit: 'pH', measuredValue, permittedLimit: 9, permittedMinimum: measuredValue > 7 ? 6 : 6.5, exceedanceRatio: null, exceedanceDb: null };
+}
 
 describe('canonical writers', () => {
   it('write an evidence set exactly as canonicalJson does', () => {

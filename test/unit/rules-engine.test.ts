@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { emptyEvidenceSet, type EvidenceSet, type ViolationEvidence } from '../../src/evidence/evidence-set.ts';
+import { evidenceSetJson } from '../../src/evidence/evidence-json.ts';
+import { emptyEvidenceSet, type EmissionEvidence, type EvidenceSet, type ViolationEvidence } from '../../src/evidence/evidence-set.ts';
 import { canonicalJson } from '../../src/rules/canonical-json.ts';
 import { addMonths, daysBetween, isIsoDate } from '../../src/rules/dates.ts';
 import { evaluate, RatingInputError } from '../../src/rules/engine.ts';
 import { explainRating } from '../../src/rules/explain.ts';
+import { factsOf } from '../../src/rules/fields.ts';
 import { loadRuleRegistry } from '../../src/rules/load.ts';
 import { lookupVerdict, situationOf, situationOfRating } from '../../src/rules/lookup.ts';
 
@@ -83,6 +85,46 @@ describe('discharge compliance (P1) by version', () => {
     expect(p1('2026.1').changes).toEqual([
       { reason: 'DISCHARGE_RATE_50_75', points: -8, evidence: ['emission:13'], escalation: null, note: 'compliance rate 50% (1 of 2 by outlet_code compliant)' },
     ]);
+  });
+});
+
+describe('a limit that is a range (pH 6-9, GB 8978)', () => {
+  // As the database stores a pH record with a range: no ratio (migration 0018).
+  const ph = (id: number, measuredValue: number): EmissionEvidence => ({
+    id: `emission:${id}`, periodStart: '2024-06-01', periodEnd: '2024-06-30', outletCode: `DW00${id}`, pollutant: 'pH',
+    measuredValue, permittedLimit: 9, permittedMinimum: 6, unit: 'pH', monitoringSource: 'SUPERVISORY', exceedanceRatio: null, exceedanceDb: null,
+  });
+  const exceeded = (...emissions: EmissionEvidence[]) =>
+    Object.fromEntries(factsOf({ ...emptyEvidenceSet('91220681MA2000001X'), emissions }).emission.map((f) => [f.id, f.exceeded]));
+
+  it('an acid discharge below the minimum and an alkaline one above the limit are exceeded; one inside is not', () => {
+    expect(exceeded(ph(1, 2.0), ph(2, 10.5), ph(3, 7.2), ph(4, 6), ph(5, 9))).toEqual({
+      'emission:1': true, 'emission:2': true, 'emission:3': false, 'emission:4': false, 'emission:5': false,
+    });
+  });
+
+  it('a minimum counts for other units too, while the ratio still judges the upper limit', () => {
+    const oxygen: EmissionEvidence = { ...ph(6, 3), pollutant: 'DO', unit: 'mg/L', permittedLimit: 20, permittedMinimum: 5, exceedanceRatio: -0.85 };
+    expect(exceeded(oxygen, { ...oxygen, id: 'emission:7', measuredValue: 8, exceedanceRatio: -0.6 })).toEqual({ 'emission:6': true, 'emission:7': false });
+  });
+
+  it('a supervisory check of pH 2 at a 6-9 outlet deducts on P1 and P2', () => {
+    const rating = evaluate(registry.get('linjiang', '2026.1')!, { ...emptyEvidenceSet('91220681MA2000001X'), emissions: [ph(1, 2.0)] }, {
+      period: { start: '2024-01-01', end: '2024-12-31' }, asOf: '2025-03-01',
+    });
+    const changes = rating.categories[0]!.indicators.flatMap((i) => i.changes.map((c) => [i.id, c.reason, c.evidence]));
+    expect(changes).toEqual([
+      ['P1_DISCHARGE_COMPLIANCE', 'DISCHARGE_RATE_BELOW_50', ['emission:1']],
+      ['P2_EXCEEDANCE_EVENTS', 'EXCEEDANCE_UNDER_50_SUPERVISORY', ['emission:1']],
+    ]);
+    expect(rating.score).toBeLessThan(100);
+  });
+
+  it('a record without a minimum writes no permittedMinimum into the evidence JSON (its fingerprint is unchanged)', () => {
+    const { permittedMinimum: _, ...ceiling } = { ...ph(1, 50), unit: 'mg/L', pollutant: 'COD', permittedLimit: 100, exceedanceRatio: -0.5 };
+    const json = evidenceSetJson({ ...emptyEvidenceSet('91220681MA2000001X'), emissions: [ceiling] });
+    expect(json).not.toContain('permittedMinimum');
+    expect(evidenceSetJson({ ...emptyEvidenceSet('91220681MA2000001X'), emissions: [ph(1, 2)] })).toContain('"permittedMinimum":6');
   });
 });
 
