@@ -20,9 +20,10 @@ export interface EvidenceChain {
 /**
  * The chain of each evidence ref (a map without the refs that name no stored record). Registers
  * compare offences by `root`, so a corrected record neither lists again nor escapes a withdrawal of
- * its correction.
+ * its correction. With `creditCode`, only that enterprise's records are followed (a chain never
+ * crosses enterprises), so a ref to another enterprise's record is left out like an unknown one.
  */
-export async function evidenceChains(db: Db, refs: Iterable<string>): Promise<Map<string, EvidenceChain>> {
+export async function evidenceChains(db: Db, refs: Iterable<string>, creditCode?: string): Promise<Map<string, EvidenceChain>> {
   const idsByKind = new Map<EvidenceKind, Set<number>>();
   for (const ref of refs) {
     let parsed: { kind: EvidenceKind; id: number };
@@ -37,14 +38,15 @@ export async function evidenceChains(db: Db, refs: Iterable<string>): Promise<Ma
   for (const [kind, idSet] of idsByKind) {
     const table = sql.table(EVIDENCE_TABLES[kind]);
     const ids = [...idSet].map(String);
+    const ofEnterprise = creditCode === undefined ? sql`true` : sql`t.credit_code = ${creditCode}`;
     const { rows } = await sql<{ start_id: string; root_id: string; latest_id: string; withdrawn: boolean }>`
       with recursive
         up(start_id, id, supersedes_id) as (
-          select t.id, t.id, t.supersedes_id from ${table} t where t.id = any(${ids}::bigint[])
+          select t.id, t.id, t.supersedes_id from ${table} t where t.id = any(${ids}::bigint[]) and ${ofEnterprise}
           union all
           select up.start_id, earlier.id, earlier.supersedes_id from up join ${table} earlier on earlier.id = up.supersedes_id),
         down(start_id, id, revoked, depth) as (
-          select t.id, t.id, t.revoked, 0 from ${table} t where t.id = any(${ids}::bigint[])
+          select t.id, t.id, t.revoked, 0 from ${table} t where t.id = any(${ids}::bigint[]) and ${ofEnterprise}
           union all
           select down.start_id, later.id, later.revoked, down.depth + 1 from down join ${table} later on later.supersedes_id = down.id),
         roots as (select start_id, id as root_id from up where supersedes_id is null),

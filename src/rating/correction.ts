@@ -142,7 +142,8 @@ async function liftListingNoLongerSupported(trx: Db, code: string, services: Dyn
     .execute();
   const refs = [...new Set(events.flatMap((e) => e.evidence_ids))];
   if (refs.length === 0 || events.some((e) => e.evidence_ids.length === 0)) return; // a listing on no record is the bureau's to lift
-  const chains = await evidenceChains(trx, refs);
+  // Only the enterprise's own records: a listing citing another's record is not lifted by its withdrawal.
+  const chains = await evidenceChains(trx, refs, code);
   const stands = (ref: string, listedByRating: boolean): boolean => {
     const chain = chains.get(ref);
     if (!chain) return true; // not an evidence record: the bureau's to judge

@@ -2,7 +2,10 @@ import { actorName } from '../auth/principal.ts';
 import { chinaDay } from '../china-day.ts';
 import type { RegisterKind } from '../db/database.ts';
 import { appError } from '../errors.ts';
+import { EVIDENCE_TABLES } from '../db/database.ts';
 import { bureauOrSelf, EnterpriseRef, loadEnterprise } from '../evidence/enterprise-schema.ts';
+import { refsNotOf } from '../evidence/evidence-store.ts';
+import { evidenceRef, parseEvidenceRef } from '../evidence/ids.ts';
 import { InputCheck, requireCreditCode } from '../evidence/validate.ts';
 import { builder } from '../graphql/builder.ts';
 import type { Context } from '../graphql/context.ts';
@@ -203,6 +206,31 @@ function readEvidenceIds(check: InputCheck, ids: readonly string[] | null | unde
   return [...new Set(list)];
 }
 
+/** `violation:12` names an evidence record; anything else (`doc:report-1`) is a document reference. */
+const namesEvidenceRecord = (id: string): boolean => {
+  const kind = /^([a-zA-Z]+):/.exec(id)?.[1];
+  return kind !== undefined && Object.hasOwn(EVIDENCE_TABLES, kind);
+};
+
+/**
+ * Refuses evidence ids that name no record of this enterprise (an id no record has, or another
+ * enterprise's record), as fileObjection does: a register event rests on its records, and their
+ * withdrawal lifts the listing, so a mistyped id would tie the listing to someone else's penalty.
+ */
+async function refuseEvidenceNotOf(context: Context, creditCode: string, ids: readonly string[] | null | undefined): Promise<void> {
+  const cited = (ids ?? [])
+    .map((id, index) => ({ id: id.trim(), field: `input.evidenceIds[${index}]` }))
+    .filter(({ id }) => namesEvidenceRecord(id))
+    .map(({ id, field }) => ({ field, ...parseEvidenceRef(id, field) }));
+  const foreign = new Set(await refsNotOf(context.db, creditCode, cited));
+  const first = cited.find((ref) => foreign.has(evidenceRef(ref.kind, ref.id)));
+  if (!first) return;
+  throw appError('VALIDATION_FAILED', `input.evidenceIds: ${[...foreign].join(', ')} ${foreign.size === 1 ? 'is not a record' : 'are not records'} of ${creditCode}`, {
+    field: first.field,
+    expected: `ids of ${creditCode}'s own evidence records, or document references`,
+  });
+}
+
 const DecideProposalInput = builder.inputType('DecideRegisterProposalInput', {
   fields: (t) => ({
     proposalId: t.id({ required: true }),
@@ -277,6 +305,7 @@ async function readDecision(context: Context, input: { creditCode: string; cause
   const evidenceIds = readEvidenceIds(check, input.evidenceIds);
   check.done();
   if (!(await loadEnterprise(context, creditCode))) throw appError('NOT_FOUND', `enterprise ${creditCode} not found`, { field: 'input.creditCode' });
+  await refuseEvidenceNotOf(context, creditCode, input.evidenceIds);
   const now = context.clock.now();
   return { creditCode, causeCode: input.causeCode.trim(), cause: input.cause.trim(), evidenceIds, decidedBy: actorName(context.principal!), decidedAt: now, effectiveFrom: now };
 }
@@ -352,6 +381,7 @@ builder.mutationField('applyForCreditRepair', (t) =>
       const check = new InputCheck('input').text(input.statement, 'statement', { max: 10_000 });
       const evidenceIds = readEvidenceIds(check, input.evidenceIds);
       check.done();
+      await refuseEvidenceNotOf(context, creditCode, input.evidenceIds);
       const id = await applyForRepair(context.db, { creditCode, statement: input.statement.trim(), evidenceIds, appliedBy: actorName(context.principal!) }, context.clock.now());
       return (await findRepairApplications(context.db, { id }, { limit: 1, after: null }))[0]!;
     },

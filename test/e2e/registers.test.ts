@@ -47,7 +47,7 @@ afterAll(() => server?.stop());
 
 describe('the leader register and the blacklist', () => {
   it('a bureau_admin lists a leader by decision; officers and enterprises may not', async () => {
-    const input = { creditCode: CODE, action: 'LIST', causeCode: 'LEADER_DECISION', cause: '清洁生产国际先进水平，连续两年无违法', evidenceIds: ['audit:1'] };
+    const input = { creditCode: CODE, action: 'LIST', causeCode: 'LEADER_DECISION', cause: '清洁生产国际先进水平，连续两年无违法', evidenceIds: ['doc:clean-production-audit-2025'] };
     const M = gql`mutation($input: LeaderDecisionInput!) { decideLeader(input: $input) { event termEnd decidedBy } }`;
     expect((await graphqlError(server.client(officer).request(M, { input }))).extensions.code).toBe('FORBIDDEN');
     expect((await graphqlError(server.client(self).request(M, { input }))).extensions.code).toBe('FORBIDDEN');
@@ -207,6 +207,29 @@ describe('the leader register and the blacklist', () => {
       input: { creditCode: OTHER, action: 'LIST', causeCode: 'SOMETHING_ELSE', cause: 'x' },
     }));
     expect(missingTerm.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.minimumMonths' });
+  });
+
+  it('a decision or repair application citing a record that is not the enterprise’s own is refused, naming the id', async () => {
+    const BLACKLIST_DECISION = gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`;
+    const LEADER_DECISION = gql`mutation($input: LeaderDecisionInput!) { decideLeader(input: $input) { event } }`;
+    const before = await server.database.db.selectFrom('blacklist_events').select('id').execute();
+    // violationRef is CODE's penalty; violation:999999 is no record at all; a document reference passes.
+    const foreign = await graphqlError(server.client(admin).request(BLACKLIST_DECISION, {
+      input: { creditCode: OTHER, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '拒不整改', evidenceIds: ['doc:inspection-2026-3', violationRef], minimumMonths: 12 },
+    }));
+    expect(foreign.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.evidenceIds[1]' });
+    expect(foreign.message).toContain(violationRef);
+    const unknown = await graphqlError(server.client(admin).request(BLACKLIST_DECISION, {
+      input: { creditCode: CODE, action: 'LIST', causeCode: 'BUREAU_DECISION', cause: '拒不整改', evidenceIds: ['violation:999999'], minimumMonths: 12 },
+    }));
+    expect(unknown.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.evidenceIds[0]' });
+    expect((await server.database.db.selectFrom('blacklist_events').select('id').execute())).toHaveLength(before.length);
+    const leader = await graphqlError(server.client(admin).request(LEADER_DECISION, {
+      input: { creditCode: OTHER, action: 'LIST', causeCode: 'LEADER_DECISION', cause: '清洁生产', evidenceIds: [violationRef] },
+    }));
+    expect(leader.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.evidenceIds[0]' });
+    const repair = await graphqlError(server.client(otherEnterprise).request(APPLY, { input: { creditCode: OTHER, statement: '已整改', evidenceIds: [violationRef] } }));
+    expect(repair.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.evidenceIds[0]' });
   });
 
   it('the database refuses to change or delete a register event or a repair decision', async () => {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { listOnBlacklist } from '../../src/registers/store.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -17,6 +18,7 @@ const LISTED_BY_HAND = withCheckCharacter('91220681MA5000052');
 const ANNUAL = withCheckCharacter('91220681MA5000053');
 const RACED = withCheckCharacter('91220681MA5000054');
 const COUNTED = withCheckCharacter('91220681MA5000055');
+const CITES_FOREIGN = withCheckCharacter('91220681MA5000057');
 const DAY = 86_400_000;
 
 const RECORD = gql`mutation($input: RecordViolationInput!) { recordViolation(input: $input) { record { id } dynamicAdjustment { level } } }`;
@@ -38,7 +40,7 @@ async function recordViolation(sourceId: string, violationType: string, fineCny:
 
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: 'error' });
-  for (const [code, name] of [[CODE, '临江市南山纸业有限公司'], [LISTED_BY_HAND, '临江市北坡矿业有限公司'], [ANNUAL, '临江市东岸化工有限公司'], [RACED, '临江市西岸化工有限公司'], [COUNTED, '临江市中岸化工有限公司']] as const) {
+  for (const [code, name] of [[CODE, '临江市南山纸业有限公司'], [LISTED_BY_HAND, '临江市北坡矿业有限公司'], [ANNUAL, '临江市东岸化工有限公司'], [RACED, '临江市西岸化工有限公司'], [COUNTED, '临江市中岸化工有限公司'], [CITES_FOREIGN, '临江市外引化工有限公司']] as const) {
     await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
       input: { creditCode: code, name, region: '大湖街道', industry: 'C22', keyDischargeUnit: true },
     });
@@ -90,6 +92,21 @@ describe('withdrawing a penalty the rating rests on', () => {
     const withdrawn = await server.client(officer).request<any>(WITHDRAW, { input: { id: noise, reason: '处罚决定撤销', source: 'review', sourceId: 'RV-W-3' } });
     expect(withdrawn.withdrawEvidence.correction).toBeNull();
     expect((await server.client(bank).request<any>(CHECK, { c: LISTED_BY_HAND })).creditCheck.blacklisted).toBe(false);
+  });
+
+  it('a listing citing another enterprise’s record (stored before such ids were refused) is not lifted by its withdrawal', async () => {
+    const othersPenalty = await recordViolation('W-FOREIGN-1', 'NOISE', 3000, LISTED_BY_HAND);
+    const now = server.clock.now();
+    await server.database.db.transaction().execute((trx) =>
+      listOnBlacklist(trx as never, { creditCode: CITES_FOREIGN, causeCode: 'BUREAU_DECISION', cause: '拒不整改', evidenceIds: [othersPenalty], decidedBy: 'test', decidedAt: now, effectiveFrom: now }, 12),
+    );
+    await server.client(officer).request(WITHDRAW, { input: { id: othersPenalty, reason: '处罚决定撤销', source: 'review', sourceId: 'RV-W-FOREIGN-1' } });
+    // An unrelated withdrawal of the listed enterprise's own record looks at its listing again.
+    const own = await recordViolation('W-FOREIGN-2', 'NOISE', 3000, CITES_FOREIGN);
+    await server.client(officer).request(WITHDRAW, { input: { id: own, reason: '重复录入', source: 'review', sourceId: 'RV-W-FOREIGN-2' } });
+    const history = (await server.client(officer).request<any>(HISTORY, { c: CITES_FOREIGN })).enterprise.blacklistHistory.edges.map((e: any) => e.node.event);
+    expect(history).toEqual(['LISTED']);
+    expect((await server.client(bank).request<any>(CHECK, { c: CITES_FOREIGN })).creditCheck.blacklisted).toBe(true);
   });
 
   it('a record the rating uses without listing it (a veto on the number of penalties) is corrected too', async () => {
