@@ -16,6 +16,20 @@ export interface Problem {
 export const EARLIEST_RECORD_DATE = '1979-01-01';
 
 
+/** The largest amount of money a record holds: numeric(14,2), as the fine_cny column. */
+export const MAX_AMOUNT = 999_999_999_999.99;
+
+/**
+ * Decimals of a number as written in its shortest round-trip form (595014822.69 → 2, 1e-7 → 7).
+ * Counted on the decimal text, not as `value * 100` is an integer: in binary floating point that
+ * product is off by more than any tolerance once cents are above about 10^8.
+ */
+export function decimalPlaces(value: number): number {
+  const [mantissa = '', exponent = '0'] = String(value).toLowerCase().split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
+}
+
 export class InputCheck {
   readonly problems: Problem[] = [];
   /** `today` (YYYY-MM-DD, the China day: see chinaDay): when given, dates of things that happened may not be later. */
@@ -61,13 +75,17 @@ export class InputCheck {
     return this.require(later >= earlier, name, `must not be before ${this.field(earlierName)} (${earlier})`);
   }
 
-  amount(value: number | null | undefined, name: string, { max = 1e12, decimals = 2 } = {}): this {
+  /**
+   * A sum of money: the default bound is the most a numeric(14,2) column holds, so an amount the
+   * database would refuse (and fail a whole import with) is refused here, naming the field.
+   */
+  amount(value: number | null | undefined, name: string, { max = MAX_AMOUNT, decimals = 2 } = {}): this {
     if (value === null || value === undefined) return this;
-    const scaled = value * 10 ** decimals;
     return this.require(
-      Number.isFinite(value) && value >= 0 && value <= max && Math.abs(scaled - Math.round(scaled)) < 1e-6,
+      Number.isFinite(value) && value >= 0 && value <= max && decimalPlaces(value) <= decimals,
       name,
       `must be a non-negative amount with at most ${decimals} decimals, up to ${max}`,
+      `an amount from 0 to ${max} with at most ${decimals} decimals`,
     );
   }
 

@@ -175,6 +175,15 @@ describe('importEvidence', () => {
     expect([await effectsOf(E), await effectsOf(F)]).toEqual([1, 1]);
   });
 
+  it('rejects the one row whose fine the column cannot hold and applies the others, instead of failing as a whole', async () => {
+    const officer = server.client({ role: 'bureau_officer', org: 'linjiang-eeb' });
+    const content =
+      'creditCode,source,sourceId,decisionNumber,decidedOn,violationType,legalBasis,fineCny\n' +
+      `${A},penalty-register,FINE-BIG,N-1,2025-01-02,NOISE,law,1000000000000\n${A},penalty-register,FINE-CENTS,N-2,2025-01-02,NOISE,law,595014822.69\n`;
+    const report: any = await officer.request(IMPORT, { kind: 'VIOLATIONS', format: 'CSV', content, dryRun: true });
+    expect(report.importEvidence).toMatchObject({ rows: 2, applied: 1, rejected: 1, rejections: [{ line: 2, field: 'fineCny' }] });
+  });
+
   it('is for bureau roles only', async () => {
     const bank = server.client({ role: 'bank', org: 'bank-a' });
     const error = await graphqlError(bank.request(IMPORT, { kind: 'DISCLOSURES', format: 'NDJSON', content: '' }));

@@ -182,6 +182,26 @@ describe('cursors', () => {
   });
 });
 
+describe('amounts of money', () => {
+  const RECORD_FINE = 'mutation($i: RecordViolationInput!) { recordViolation(input: $i) { created record { fineCny } } }';
+
+  it('refuses a fine the numeric(14,2) column cannot hold as VALIDATION_FAILED on input.fineCny, not INTERNAL_SERVER_ERROR', async () => {
+    const answer = await post(server.endpoint, { query: RECORD_FINE, variables: { i: violation({ sourceId: 'FINE-TOO-BIG', fineCny: 1e12 }) } }, server.token(officer));
+    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.fineCny', expected: expect.stringContaining('999999999999.99') });
+  });
+
+  it('accepts the largest fine and cents on fines above 10^8, stored exactly', async () => {
+    const token = server.token(officer);
+    for (const [sourceId, fineCny] of [['FINE-MAX', 999_999_999_999.99], ['FINE-CENTS', 595_014_822.69]] as const) {
+      const answer = await post(server.endpoint, { query: RECORD_FINE, variables: { i: violation({ sourceId, fineCny }) } }, token);
+      expect(answer.body.errors, sourceId).toBeUndefined();
+      expect(answer.body.data.recordViolation.record.fineCny, sourceId).toBe(fineCny);
+    }
+    const cents = await post(server.endpoint, { query: RECORD_FINE, variables: { i: violation({ sourceId: 'FINE-MILLS', fineCny: 12.345 }) } }, token);
+    expect(cents.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.fineCny' });
+  });
+});
+
 describe('the log', () => {
   it('gets no error line for any of the refusals above', async () => {
     const token = mintDevelopmentToken(logged.config, officer);

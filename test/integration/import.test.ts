@@ -197,6 +197,15 @@ describe('envcredit import', () => {
     expect(await run(ndjson, { kind: 'emissions', format: 'ndjson' })).toMatchObject({ applied: 0, rejected: 1, conflicts: 1 }); // another minimum is other content
   });
 
+  it('rejects a row whose fine the column cannot hold (COPY on PostgreSQL) instead of aborting on a numeric overflow', async () => {
+    const file = violationsCsv([
+      `${A},penalty-register,FINE-BIG,N-1,2025-01-02,NOISE,,law,1e12,,`,
+      `${A},penalty-register,FINE-MAX,N-2,2025-01-02,NOISE,,law,999999999999.99,,`,
+    ]);
+    const report = await run(file, { kind: 'violations', format: 'csv', dryRun: true });
+    expect(report).toMatchObject({ rows: 2, applied: 1, rejected: 1, rejections: [{ line: 2, field: 'fineCny' }] });
+  });
+
   it('loads generated files (the demo city distributions) with no rejection, twice without change', async () => {
     const [chunk] = [...generateChunks({ enterprises: 40, recordsPerEnterprise: 5, seed: 11 })];
     for (const kind of ['enterprises', 'violations', 'emissions', 'audits', 'disclosures', 'complaints', 'permit-reports'] as const) {
