@@ -97,13 +97,26 @@ export async function recordEvidence(db: Db, kind: EvidenceKind, write: Evidence
       );
     });
   } catch (error) {
-    if (isUniqueViolation(error) && String((error as { constraint?: string }).constraint).endsWith('supersedes_id_key')) {
+    if (isSupersessionRace(error)) {
       throw appError('CONFLICT', `${kind} record ${write.supersedesId} was corrected concurrently; reload and correct the latest`, {
         field: 'input.supersedesId',
       });
     }
     throw error;
   }
+}
+
+/**
+ * Two writers that both found a record current (a correction and a withdrawal of it) both insert a
+ * row superseding it; the unique supersedes_id stops the second, which is a CONFLICT, not a fault.
+ */
+const isSupersessionRace = (error: unknown): boolean =>
+  isUniqueViolation(error) && String((error as { constraint?: string }).constraint).endsWith('supersedes_id_key');
+
+/** The id of the record that supersedes `id` (its correction or withdrawal), if any. */
+async function supersededBy(db: Db, kind: EvidenceKind, id: number): Promise<number | undefined> {
+  const row = await (db as Db).selectFrom(table(kind) as 'violations').select('id').where('supersedes_id', '=', id).executeTakeFirst();
+  return row ? Number(row.id) : undefined;
 }
 
 async function insertUnlessKnown(trx: Transaction<Database>, kind: EvidenceKind, write: EvidenceWrite, targetField = 'input.supersedesId') {
@@ -162,6 +175,19 @@ export interface WithdrawEvidence {
  * copies the record, supersedes it and is marked revoked, so neither counts any more.
  */
 export async function withdrawEvidence(db: Db, kind: EvidenceKind, withdrawal: WithdrawEvidence): Promise<StoredEvidence> {
+  try {
+    return await insertWithdrawal(db, kind, withdrawal);
+  } catch (error) {
+    if (!isSupersessionRace(error)) throw error;
+    const latest = await supersededBy(db, kind, withdrawal.id);
+    throw appError('CONFLICT', `${kind} record ${withdrawal.id} was corrected or withdrawn concurrently${latest ? ` by record ${latest}` : ''}; act on the latest one`, {
+      field: 'input.id',
+      ...(latest ? { latest } : {}),
+    });
+  }
+}
+
+async function insertWithdrawal(db: Db, kind: EvidenceKind, withdrawal: WithdrawEvidence): Promise<StoredEvidence> {
   return db.transaction().execute(async (trx) => {
     const original = await (trx as Db)
       .selectFrom(table(kind) as 'violations')

@@ -203,3 +203,24 @@ describe('a withdrawal while the service clock is behind the database clock', ()
     }
   });
 });
+
+describe('a withdrawal racing a correction of the same record', () => {
+  it.skipIf(!process.env.DATABASE_URL)('loses with CONFLICT on input.id naming the latest record, not INTERNAL_SERVER_ERROR', async () => {
+    const noise = await recordViolation('W-RACE-1', 'NOISE', 3000, LISTED_BY_HAND);
+    const rowId = Number(noise.split(':')[1]);
+    let withdrawal!: Promise<unknown>;
+    let correctionId = 0;
+    await server.database.owner.transaction().execute(async (trx) => {
+      // Another clerk's correction, not yet committed: the withdrawal's checks cannot see it, and its
+      // insert waits on the supersedes_id index until this commits.
+      const { rows } = await sql<{ id: number }>`
+        insert into violations (credit_code, source, source_id, recorded_by, supersedes_id, correction_reason, decision_number, decided_on, violation_type, legal_basis)
+        values (${LISTED_BY_HAND}, 'other-clerk', 'W-RACE-1-C', 'clerk-2', ${rowId}, 'typo', 'N', ${today()}, 'NOISE', 'law') returning id`.execute(trx);
+      correctionId = Number(rows[0]!.id);
+      withdrawal = server.client(officer).request(WITHDRAW, { input: { id: noise, reason: '处罚决定撤销', source: 'review', sourceId: 'RV-W-RACE-1' } }).catch((error) => error);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+    });
+    const error = (await withdrawal) as { response?: { errors?: { extensions: Record<string, unknown> }[] } };
+    expect(error.response?.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.id', latest: correctionId });
+  });
+});
