@@ -1,6 +1,7 @@
 /**
  * Streaming readers for import files: CSV (RFC 4180: header row, quoted fields with "" escapes and
- * line breaks inside quotes, CRLF or LF, UTF-8 with or without a byte-order mark) and NDJSON (one
+ * line breaks inside quotes, a quote elsewhere in a cell kept as written, CRLF or LF, UTF-8 with or
+ * without a byte-order mark) and NDJSON (one
  * JSON object a line). Each record carries the physical line it starts on, for the report.
  */
 
@@ -58,58 +59,90 @@ async function* physicalLines(chunks: AsyncIterable<string>): AsyncGenerator<str
   if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }
 
-const countQuotes = (s: string) => {
-  let n = 0;
-  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n;
-};
+/**
+ * Reads the cells of one CSV record as its lines arrive. As RFC 4180 has it, a quote is special only
+ * as the first character of a cell (the cell is quoted until a lone quote; `""` inside is a quote):
+ * anywhere else it is an ordinary character, so `12" pipe` stays `12" pipe`, and an inch mark does
+ * not open a quoted section that would swallow the following lines. A record goes on to the next
+ * line only while a cell that opened with a quote is open.
+ */
+class CsvRecordReader {
+  private cells: string[] = [];
+  private cell = '';
+  /** start: nothing read of the cell yet; plain: an unquoted cell; quoted: inside quotes; closed: after them. */
+  private state: 'start' | 'plain' | 'quoted' | 'closed' = 'start';
+
+  /** Reads one physical line (the first of the record, or one more while a quoted cell is open). */
+  read(line: string): void {
+    if (this.state === 'quoted') this.cell += '\n';
+    else if (this.state === 'start' && this.cells.length === 0 && !line.includes('"')) {
+      // The common case, a line with no quote at all: its cells are what lies between the commas.
+      const cells = line.split(',');
+      this.cell = cells.pop()!;
+      this.cells = cells;
+      this.state = 'plain';
+      return;
+    }
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (this.state === 'quoted') {
+        if (c !== '"') this.cell += c;
+        else if (line[i + 1] === '"') {
+          this.cell += '"';
+          i++;
+        } else this.state = 'closed';
+      } else if (c === ',') {
+        this.cells.push(this.cell);
+        this.cell = '';
+        this.state = 'start';
+      } else if (c === '"' && this.state === 'start') this.state = 'quoted';
+      else {
+        this.cell += c;
+        if (this.state === 'start') this.state = 'plain';
+      }
+    }
+  }
+
+  /** A cell that opened with a quote is still open: the record goes on to the next line. */
+  get open(): boolean {
+    return this.state === 'quoted';
+  }
+
+  /** The record's cells; the reader is ready for the next record. */
+  take(): string[] {
+    const cells = [...this.cells, this.cell];
+    this.cells = [];
+    this.cell = '';
+    this.state = 'start';
+    return cells;
+  }
+}
 
 /** Cells of one CSV record (which may span lines joined by \n). */
 export function splitCsvRecord(record: string): string[] {
-  if (!record.includes('"')) return record.split(',');
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < record.length; i++) {
-    const c = record[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (record[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
+  const reader = new CsvRecordReader();
+  record.split('\n').forEach((line) => reader.read(line));
+  return reader.take();
 }
 
 async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<ReadItem> {
   let header: string[] | null = null;
   let lineNo = 0;
-  let pending: string | null = null;
+  const reader = new CsvRecordReader();
+  let pending = false; // a record opened by an earlier line is still being read
   let pendingLine = 0;
-  let quotes = 0;
+  let blank = true;
   for await (const line of physicalLines(chunks)) {
     lineNo++;
-    if (pending === null) {
-      pending = line;
+    if (!pending) {
       pendingLine = lineNo;
-      quotes = countQuotes(line);
-    } else {
-      pending += `\n${line}`;
-      quotes += countQuotes(line);
+      blank = line.trim() === '';
     }
-    if (quotes % 2 === 1) continue; // a quoted field runs on to the next line
-    const record = pending;
-    pending = null;
-    if (record.trim() === '') continue;
-    const cells = splitCsvRecord(record);
+    reader.read(line);
+    pending = reader.open;
+    if (pending) continue; // a quoted cell runs on to the next line
+    const cells = reader.take();
+    if (blank) continue;
     if (!header) {
       header = cells.map(normaliseHeader);
       const seen = new Set<string>();
@@ -129,7 +162,7 @@ async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<ReadItem>
     for (let i = 0; i < header.length; i++) values[header[i]!] = cells[i];
     yield { ok: true, record: { line: pendingLine, values } };
   }
-  if (pending !== null) yield { ok: false, problems: [{ line: pendingLine, field: '(row)', reason: 'a quoted field is not closed before the end of the file' }] };
+  if (pending) yield { ok: false, problems: [{ line: pendingLine, field: '(row)', reason: `a quoted cell opened on this line is not closed before the end of the file (line ${lineNo})` }] };
   if (!header) throw new ImportFileError('the file is empty: a CSV import needs a header row');
 }
 

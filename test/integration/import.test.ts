@@ -206,6 +206,16 @@ describe('envcredit import', () => {
     expect(report).toMatchObject({ rows: 2, applied: 1, rejected: 1, rejections: [{ line: 2, field: 'fineCny' }] });
   });
 
+  it('stores a quote inside an unquoted cell as written, and a single one does not swallow the following records', async () => {
+    const inches = violationsCsv([`${A},penalty-register,Q-1,N-1,2025-01-02,NOISE,,law,0,,12" pipe reduced to 5" at outlet DA001`]);
+    expect(await run(inches, { kind: 'violations', format: 'csv' })).toMatchObject({ rows: 1, applied: 1, rejected: 0 });
+    const stored = await database.db.selectFrom('violations').select('description').where('source_id', '=', 'Q-1').executeTakeFirstOrThrow();
+    expect(stored.description).toBe('12" pipe reduced to 5" at outlet DA001');
+    const lines = ['Q-10,N-10,2025-01-02,NOISE,,law,0,,DN300 12" main', 'Q-11,N-11,2025-01-02,NOISE,,law,0,,ok', 'Q-12,N-12,2025-01-02,NOISE,,law,0,,ok'];
+    const report = await run(violationsCsv(lines.map((l) => `${A},penalty-register,${l}`)), { kind: 'violations', format: 'csv', dryRun: true });
+    expect(report).toMatchObject({ rows: 3, applied: 3, rejected: 0 });
+  });
+
   it('loads generated files (the demo city distributions) with no rejection, twice without change', async () => {
     const [chunk] = [...generateChunks({ enterprises: 40, recordsPerEnterprise: 5, seed: 11 })];
     for (const kind of ['enterprises', 'violations', 'emissions', 'audits', 'disclosures', 'complaints', 'permit-reports'] as const) {

@@ -4,7 +4,7 @@
  * chunks split it.
  */
 import { describe, expect, it } from 'vitest';
-import { checkDecodedText, decodeUtf8, ImportFileError } from '../../src/import/read-records.ts';
+import { checkDecodedText, decodeUtf8, fromString, ImportFileError, readRecords, splitCsvRecord, type ReadItem } from '../../src/import/read-records.ts';
 
 async function* inChunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -58,5 +58,33 @@ describe('checkDecodedText', () => {
   it('refuses U+FFFD, the trace of bytes that were not UTF-8, naming the line', () => {
     expect(() => checkDecodedText(TEXT)).not.toThrow();
     expect(() => checkDecodedText(`${TEXT}x,\uFFFD\uFFFD\n`)).toThrow(/^line 3 contains U\+FFFD/);
+  });
+});
+
+describe('CSV quotes (RFC 4180: special only at the start of a cell)', () => {
+  const read = async (text: string): Promise<ReadItem[]> => {
+    const items: ReadItem[] = [];
+    for await (const item of readRecords('csv', fromString(text))) items.push(item);
+    return items.slice(1); // the header
+  };
+
+  it('keeps a quote inside an unquoted cell as it is', () => {
+    expect(splitCsvRecord('a,12" pipe reduced to 5" at outlet DA001,b')).toEqual(['a', '12" pipe reduced to 5" at outlet DA001', 'b']);
+    expect(splitCsvRecord('"x, ""y""",DN300 12",z')).toEqual(['x, "y"', 'DN300 12"', 'z']);
+    expect(splitCsvRecord('"",,""""')).toEqual(['', '', '"']);
+  });
+
+  it('joins lines only while a cell that opened with a quote is open', async () => {
+    const items = await read('id,text\n1,DN300 12" main\n2,"two\nlines ""quoted"""\n3,ok\n');
+    expect(items).toEqual([
+      { ok: true, record: { line: 2, values: { id: '1', text: 'DN300 12" main' } } },
+      { ok: true, record: { line: 3, values: { id: '2', text: 'two\nlines "quoted"' } } },
+      { ok: true, record: { line: 5, values: { id: '3', text: 'ok' } } },
+    ]);
+  });
+
+  it('reports a quoted cell left open at the end of the file on the line it opened', async () => {
+    const items = await read('id,text\n1,ok\n2,"never closed\n3,ok\n');
+    expect(items[1]).toEqual({ ok: false, problems: [{ line: 3, field: '(row)', reason: expect.stringContaining('not closed before the end of the file') }] });
   });
 });
