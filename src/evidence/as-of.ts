@@ -12,7 +12,7 @@ import type {
  * The date each kind of record counts from (rules see it as `date`). A rating as of a day sees only
  * the records dated by then: the engine drops the others, a rating's evidence fingerprint covers the
  * rest (`evidenceAsOf`), and a run does not even load them (`DATED_ON_SQL` in
- * evidence-set.ts, which must agree).
+ * evidence-set.ts, which must agree, as must the existence check in existence.ts).
  */
 export const datedOn = {
   violation: (v: ViolationEvidence): string => v.decidedOn,

@@ -3,8 +3,9 @@ import type { Database, Db, EvidenceKind } from '../db/database.ts';
 import { EVIDENCE_TABLES } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockEnterpriseForWrite, lockTableForSingleWrite } from '../db/locks.ts';
-import { appError, notFound } from '../errors.ts';
+import { appError, notFound, validationFailed } from '../errors.ts';
 import type { Page } from '../graphql/pagination.ts';
+import { outsideExistenceSql } from './existence.ts';
 
 /** Domain columns of one evidence row, in database form (snake_case). */
 export type EvidenceValues = Record<string, string | number | boolean | string[] | null>;
@@ -31,6 +32,20 @@ const table = (kind: EvidenceKind): AnyTable => EVIDENCE_TABLES[kind];
 async function assertEnterpriseExists(trx: Transaction<Database>, code: string) {
   const found = await trx.selectFrom('enterprises').select('credit_code').where('credit_code', '=', code).executeTakeFirst();
   if (!found) throw notFound(`enterprise ${code}`, 'input.creditCode');
+}
+
+/**
+ * Refuses the record just inserted (so the transaction rolls it back) when it is dated outside its
+ * enterprise's existence, as the current revision of the enterprise gives it (src/evidence/existence.ts).
+ */
+async function refuseDatedOutsideExistence(trx: Transaction<Database>, kind: EvidenceKind, id: number) {
+  const outside = outsideExistenceSql(kind);
+  const { rows } = await sql<{ field: string; reason: string }>`
+    select ${sql.raw(outside.field)} as field, ${sql.raw(outside.reason)} as reason
+    from ${sql.table(table(kind))} t join enterprise_current e on e.credit_code = t.credit_code
+    where t.id = ${id} and ${sql.raw(outside.where)}`.execute(trx);
+  const row = rows[0];
+  if (row) throw validationFailed(`input.${row.field}`, row.reason, 'a date on which the enterprise existed (from its registeredOn to its closedOn)');
 }
 
 /** `field`: the input naming the record corrected (supersedesId) or withdrawn (id). */
@@ -87,7 +102,10 @@ export async function recordEvidence(db: Db, kind: EvidenceKind, write: Evidence
     return await db.transaction().execute(async (trx) => {
       await assertEnterpriseExists(trx, write.creditCode);
       const inserted = await insertUnlessKnown(trx, kind, write);
-      if (inserted) return { row: inserted, created: true };
+      if (inserted) {
+        await refuseDatedOutsideExistence(trx, kind, Number(inserted.id));
+        return { row: inserted, created: true };
+      }
       const replay = await findIdenticalReplay(trx, kind, write);
       if (replay) return { row: replay, created: false };
       throw appError(

@@ -4,6 +4,7 @@ import { arrayLiteral, copyLine, openCopyIn, writeChunk } from '../db/copy-text.
 import { BULK_WRITE_LOCK_SQL, tableWriteLockKey } from '../db/locks.ts';
 import type { Db } from '../db/database.ts';
 import { chinaDay } from '../china-day.ts';
+import { outsideExistenceSql } from '../evidence/existence.ts';
 import { importKindSpec, type CellValue, type ImportKindName, type ImportKindSpec } from './kinds.ts';
 import { ImportFileError, readRecords, type ImportFormat } from './read-records.ts';
 
@@ -331,6 +332,12 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
         insert into import_refused (line, field, reason, conflict)
         select s.line, 'creditCode', 'enterprise ' || s.credit_code || ' is not registered', false
         from import_staging s where not exists (select 1 from enterprises e where e.credit_code = s.credit_code)`);
+      const outside = outsideExistenceSql(spec.evidenceKind);
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select t.line, ${outside.field}, ${outside.reason}, false
+        from import_staging t join enterprise_current e on e.credit_code = t.credit_code
+        where ${outside.where}`);
       await session.query(`
         with stored as (
           select s.line, t.id, s.source, s.source_id, (${sameContent(s, t)} and t.supersedes_id is null) as same

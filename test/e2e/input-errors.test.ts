@@ -202,6 +202,49 @@ describe('amounts of money', () => {
   });
 });
 
+describe('evidence dated outside the enterprise’s existence', () => {
+  const REGISTERED = withCheckCharacter('91220681MA1000402');
+  const CLOSED = withCheckCharacter('91220681MA1000403');
+  const ENTERPRISE = 'mutation($i: EnterpriseInput!) { registerEnterprise(input: $i) { created } }';
+  const REVISE = 'mutation($i: EnterpriseInput!) { reviseEnterprise(input: $i) { created } }';
+  const record = (input: Record<string, unknown>) => post(server.endpoint, { query: RECORD, variables: { i: violation(input) } }, server.token(officer));
+
+  beforeAll(async () => {
+    const c = server.client(officer);
+    const base = { creditCode: REGISTERED, name: '临江市新设有限公司', region: '花山镇', industry: 'C27' };
+    await c.request(ENTERPRISE, { i: { ...base, registeredOn: '2005-01-01' } });
+    // The register corrects the date: the check reads the current revision.
+    await c.request(REVISE, { i: { ...base, registeredOn: '2020-06-01', source: 'aic', sourceId: 'AIC-REV-2' } });
+    await c.request(ENTERPRISE, { i: { creditCode: CLOSED, name: '临江市已注销有限公司', region: '花山镇', industry: 'C27', registeredOn: '2001-01-01', closedOn: '2018-12-31' } });
+  });
+
+  it('refuses a penalty decided before the enterprise was registered, on input.decidedOn', async () => {
+    const answer = await record({ creditCode: REGISTERED, sourceId: 'EXIST-EARLY', decidedOn: '2010-05-01' });
+    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.decidedOn' });
+    expect(answer.body.errors![0]!.message).toContain('2020-06-01');
+    expect((await record({ creditCode: REGISTERED, sourceId: 'EXIST-ON-DAY', decidedOn: '2020-06-01' })).body.errors).toBeUndefined();
+  });
+
+  it('refuses a penalty decided after the enterprise closed, on input.decidedOn', async () => {
+    const answer = await record({ creditCode: CLOSED, sourceId: 'EXIST-LATE', decidedOn: '2024-05-01' });
+    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.decidedOn' });
+    expect((await record({ creditCode: CLOSED, sourceId: 'EXIST-BEFORE-CLOSING', decidedOn: '2018-12-31' })).body.errors).toBeUndefined();
+    const stored = await server.database.db.selectFrom('violations').select('source_id').where('credit_code', '=', CLOSED).execute();
+    expect(stored.map((r) => r.source_id)).toEqual(['EXIST-BEFORE-CLOSING']);
+  });
+
+  it('an import rejects such rows naming line and field, and takes a disclosure of the year the enterprise closed in', async () => {
+    const IMPORT = 'mutation($k: ImportKind!, $c: String!) { importEvidence(kind: $k, format: CSV, content: $c, dryRun: true) { applied rejected rejections { line field reason } } }';
+    const violations = `creditCode,source,sourceId,decisionNumber,decidedOn,violationType,legalBasis\n${REGISTERED},imp,EXIST-I1,N,2010-05-01,NOISE,law\n${CLOSED},imp,EXIST-I2,N,2019-01-01,NOISE,law\n${REGISTERED},imp,EXIST-I3,N,2021-01-01,NOISE,law\n`;
+    const v = await post(server.endpoint, { query: IMPORT, variables: { k: 'VIOLATIONS', c: violations } }, server.token(officer));
+    expect(v.body.data.importEvidence).toMatchObject({ applied: 1, rejected: 2, rejections: [{ line: 2, field: 'decidedOn' }, { line: 3, field: 'decidedOn' }] });
+    expect(v.body.data.importEvidence.rejections[1].reason).toContain('closed (2018-12-31)');
+    const disclosures = `creditCode,source,sourceId,year,status,checkedOn\n${CLOSED},imp,EXIST-D1,2018,COMPLETE,2019-03-01\n${CLOSED},imp,EXIST-D2,2019,COMPLETE,2020-03-01\n`;
+    const d = await post(server.endpoint, { query: IMPORT, variables: { k: 'DISCLOSURES', c: disclosures } }, server.token(officer));
+    expect(d.body.data.importEvidence).toMatchObject({ applied: 1, rejected: 1, rejections: [{ line: 3, field: 'year' }] });
+  });
+});
+
 describe('the log', () => {
   it('gets no error line for any of the refusals above', async () => {
     const token = mintDevelopmentToken(logged.config, officer);
