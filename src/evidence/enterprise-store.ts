@@ -51,7 +51,9 @@ export async function listEnterprises(db: Db, filter: EnterpriseFilter, page: Pa
   return query.execute();
 }
 
-function sameDetails(row: EnterpriseRow, details: EnterpriseDetails): boolean {
+type DetailColumns = Pick<EnterpriseRow, 'name' | 'region' | 'industry' | 'legal_representative' | 'key_discharge_unit' | 'permit_number' | 'registered_on' | 'closed_on'>;
+
+function sameDetails(row: DetailColumns, details: EnterpriseDetails): boolean {
   return (
     row.name === details.name &&
     row.region === details.region &&
@@ -144,15 +146,17 @@ export async function reviseEnterprise(db: Db, code: string, details: Enterprise
     await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:enterprise:${code}`}))`.execute(trx);
     const known = await trx.selectFrom('enterprises').select('credit_code').where('credit_code', '=', code).executeTakeFirst();
     if (!known) throw notFound(`enterprise ${code}`, 'input.creditCode');
+    // The revision this source key recorded: a feed re-sent after later revisions is still a replay
+    // of it, so it is compared with that revision, not with the current one.
     const replay = await trx
       .selectFrom('enterprise_revisions')
-      .select(['credit_code', 'revision'])
+      .selectAll()
       .where('source', '=', provenance.source)
       .where('source_id', '=', provenance.sourceId)
       .executeTakeFirst();
     const current = (await findEnterprise(trx, code))!;
     if (replay) {
-      if (replay.credit_code !== code || replay.revision !== current.revision || !sameDetails(current, details)) {
+      if (replay.credit_code !== code || !sameDetails(replay, details)) {
         throw appError('CONFLICT', `source ${provenance.source}/${provenance.sourceId} was already used for another record`, {
           field: 'input.sourceId',
         });

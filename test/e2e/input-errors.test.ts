@@ -245,6 +245,25 @@ describe('evidence dated outside the enterprise’s existence', () => {
   });
 });
 
+describe('an enterprise revision re-sent', () => {
+  it('after a later revision is an idempotent replay (created: false), and a CONFLICT only with other details', async () => {
+    const REVISE = 'mutation($i: EnterpriseInput!) { reviseEnterprise(input: $i) { created enterprise { revision name } } }';
+    const code = withCheckCharacter('91220681MA1000404');
+    const base = { creditCode: code, region: '花山镇', industry: 'C27', source: 'aic-register' };
+    const c = server.client(officer);
+    await c.request('mutation($i: EnterpriseInput!) { registerEnterprise(input: $i) { created } }', { i: { ...base, name: '甲公司', sourceId: 'AIC-1' } });
+    const second = { ...base, name: '甲有限公司', sourceId: 'AIC-2' };
+    await c.request(REVISE, { i: second });
+    await c.request(REVISE, { i: { ...base, name: '甲集团有限公司', sourceId: 'AIC-3' } });
+    // The source system re-sends its feed: revision AIC-2 again, unchanged.
+    const replay = await post(server.endpoint, { query: REVISE, variables: { i: second } }, server.token(officer));
+    expect(replay.body.errors).toBeUndefined();
+    expect(replay.body.data.reviseEnterprise).toEqual({ created: false, enterprise: { revision: 3, name: '甲集团有限公司' } });
+    const changed = await post(server.endpoint, { query: REVISE, variables: { i: { ...second, name: '乙有限公司' } } }, server.token(officer));
+    expect(changed.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.sourceId' });
+  });
+});
+
 describe('the log', () => {
   it('gets no error line for any of the refusals above', async () => {
     const token = mintDevelopmentToken(logged.config, officer);
