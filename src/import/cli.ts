@@ -4,7 +4,7 @@ import { csvHeader, csvLines, generateChunks, GENERATED_KINDS, type GenerateOpti
 import { adjustAfterImport, hasPendingAdjustments, PendingAdjustmentsError, retryPendingAdjustments, type PendingAdjustmentServices } from '../rating/pending-adjustments.ts';
 import { runImport, type ImportOptions, type ImportReport, type ImportTarget } from './importer.ts';
 import type { ImportKindName } from './kinds.ts';
-import { decodeUtf8, type ImportFormat } from './read-records.ts';
+import { decodeUtf8, ImportFileError, type ImportFormat } from './read-records.ts';
 
 /** Glue for `envcredit import` and `envcredit generate --load`. */
 
@@ -21,10 +21,17 @@ export function progressBar(done: number, total: number, width = 30): string {
 async function* fileBytes(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    onBytes?.(bytes);
-    yield chunk;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      onBytes?.(bytes);
+      yield chunk;
+    }
+  } catch (error) {
+    // A read the file system refuses (permission denied, an I/O error): one line, not a stack trace.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) throw new ImportFileError(`cannot be read (${code})`);
+    throw error;
   }
 }
 
@@ -47,8 +54,25 @@ export interface ImportFileOptions {
   adjustments?: ImportOptions['adjustments'];
 }
 
+/**
+ * The size of the file to import, or an ImportFileError (which the command prints as one line, exit
+ * status 1) when there is no such file or it is not a regular file: what the file system throws would
+ * otherwise end the command with a stack trace, and a directory only once it is opened for reading.
+ */
+function importFileSize(path: string): number {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ImportFileError(code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (error as Error).message})`);
+  }
+  if (!stats.isFile()) throw new ImportFileError(stats.isDirectory() ? 'is a directory, not a file' : 'is not a regular file');
+  return stats.size;
+}
+
 export async function importFile(handle: DatabaseHandle, path: string, options: ImportFileOptions): Promise<ImportReport> {
-  const size = statSync(path).size;
+  const size = importFileSize(path);
   let last = 0;
   const onBytes = options.progress
     ? (bytes: number) => {

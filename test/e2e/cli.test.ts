@@ -86,3 +86,18 @@ describe('the envcredit command', () => {
     expect(stdout).toMatch(/^\d+ passed, 0 failed$/m);
   });
 });
+
+describe('envcredit import', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'envcredit-cli-import-'));
+  const env = { DATABASE_URL: '', DATA_DIR: join(dir, 'data') };
+
+  it('names a missing file or a directory in one line, without a stack trace, and exits 1', async () => {
+    for (const [path, what] of [[join(dir, 'missing.csv'), /missing\.csv: no such file$/], [dir, /: is a directory, not a file$/]] as const) {
+      const { code, stdout, stderr } = await envcredit(['import', '--kind', 'violations', path], env);
+      expect(code, path).toBe(1);
+      expect(stdout, path).toBe('');
+      expect(stderr.trimEnd(), path).toMatch(new RegExp(`^envcredit: .*${what.source}`));
+      expect(stderr, path).not.toMatch(/\n\s+at /);
+    }
+  }, 120_000);
+});
