@@ -263,11 +263,11 @@ export async function fileObjection(db: Db, filing: ObjectionFiling, now = new D
     const endsAt = publicityEndsAt(run);
     if (run.status !== 'PUBLICITY' || (endsAt && now > endsAt)) {
       throw appError('CONFLICT', `objections are heard during publicity; run ${run.id} is ${run.status}${endsAt ? ` (publicity ended ${endsAt.toISOString()})` : ''}`, {
-        field: 'runId',
+        field: 'input.runId',
       });
     }
     const [rating] = await currentRunRatings(trx, filing.runId, { limit: 1, after: null }, [filing.creditCode]);
-    if (!rating) throw notFound(`a rating of ${filing.creditCode} in run ${filing.runId}`, 'creditCode');
+    if (!rating) throw notFound(`a rating of ${filing.creditCode} in run ${filing.runId}`, 'input.creditCode');
     const open = await trx
       .selectFrom('objections as o')
       .leftJoin('objection_decisions as d', 'd.objection_id', 'o.id')
@@ -276,7 +276,7 @@ export async function fileObjection(db: Db, filing: ObjectionFiling, now = new D
       .where('o.credit_code', '=', filing.creditCode)
       .where('d.id', 'is', null)
       .executeTakeFirst();
-    if (open) throw appError('CONFLICT', `objection ${open.id} of this enterprise is still open in run ${filing.runId}`, { field: 'creditCode' });
+    if (open) throw appError('CONFLICT', `objection ${open.id} of this enterprise is still open in run ${filing.runId}`, { field: 'input.creditCode' });
     const { id } = await trx
       .insertInto('objections')
       .values({
@@ -307,11 +307,11 @@ export interface ObjectionDecision {
 export async function decideObjection(db: Db, rules: RuleRegistry, decision: ObjectionDecision, now = new Date()): Promise<{ reratingId: number | null }> {
   return db.transaction().execute(async (trx) => {
     const objection = await trx.selectFrom('objections').selectAll().where('id', '=', decision.objectionId).executeTakeFirst();
-    if (!objection) throw notFound(`objection ${decision.objectionId}`, 'objectionId');
+    if (!objection) throw notFound(`objection ${decision.objectionId}`, 'input.objectionId');
     const run = await lockRun(trx, Number(objection.run_id));
     const decided = await trx.selectFrom('objection_decisions').select('decision').where('objection_id', '=', objection.id).executeTakeFirst();
-    if (decided) throw appError('CONFLICT', `objection ${objection.id} was already ${decided.decision}`, { field: 'objectionId' });
-    if (run.status !== 'PUBLICITY') throw appError('CONFLICT', `run ${run.id} is ${run.status}; objections are decided during publicity`, { field: 'objectionId' });
+    if (decided) throw appError('CONFLICT', `objection ${objection.id} was already ${decided.decision}`, { field: 'input.objectionId' });
+    if (run.status !== 'PUBLICITY') throw appError('CONFLICT', `run ${run.id} is ${run.status}; objections are decided during publicity`, { field: 'input.objectionId' });
     let reratingId: number | null = null;
     if (decision.accept) {
       const code = objection.credit_code.trim();

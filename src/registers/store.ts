@@ -199,16 +199,16 @@ export async function listOnBlacklist(trx: Trx, e: NewRegisterEvent, minimumMont
 export async function removeFromBlacklist(trx: Trx, e: NewRegisterEvent): Promise<number> {
   await lockRegisters(trx, e.creditCode);
   const state = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
-  if (!state.listed) throw appError('CONFLICT', `${e.creditCode} is not on the blacklist`, { field: 'creditCode' });
+  if (!state.listed) throw appError('CONFLICT', `${e.creditCode} is not on the blacklist`, { field: 'input.creditCode' });
   const { id } = await trx.insertInto('blacklist_events').values({ ...originColumns(e), event: 'REMOVED', earliest_removal: null }).returning('id').executeTakeFirstOrThrow();
   return Number(id);
 }
 
-/** Lists a leader for `termMonths`, or extends the term of a current leader. */
-export async function listLeader(trx: Trx, e: NewRegisterEvent, termMonths: number): Promise<ListingOutcome> {
+/** Lists a leader for `termMonths`, or extends the term of a current leader; `field`: the input a refusal names. */
+export async function listLeader(trx: Trx, e: NewRegisterEvent, termMonths: number, field = 'input.creditCode'): Promise<ListingOutcome> {
   await lockRegisters(trx, e.creditCode);
   const blacklisted = await blacklistStateOf(trx, e.creditCode, e.effectiveFrom);
-  if (blacklisted.listed) throw appError('CONFLICT', `${e.creditCode} is on the blacklist and cannot be a leader`, { field: 'creditCode' });
+  if (blacklisted.listed) throw appError('CONFLICT', `${e.creditCode} is on the blacklist and cannot be a leader`, { field });
   const state = await leaderStateOf(trx, e.creditCode, e.effectiveFrom);
   const termEnd = addMonths(chinaDay(e.effectiveFrom), termMonths);
   if (state.leader && state.termEnd !== null && state.termEnd >= termEnd) return { event: null, eventId: null };
@@ -349,12 +349,12 @@ export interface ProposalDecision {
 export async function decideProposal(db: Db, d: ProposalDecision, now: Date): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const proposal = await trx.selectFrom('register_proposals').selectAll().where('id', '=', d.proposalId).executeTakeFirst();
-    if (!proposal) throw notFound(`register proposal ${d.proposalId}`, 'proposalId');
+    if (!proposal) throw notFound(`register proposal ${d.proposalId}`, 'input.proposalId');
     const code = proposal.credit_code.trim();
     await lockRegisters(trx, code);
-    if (proposal.automatic) throw appError('CONFLICT', `proposal ${proposal.id} was applied automatically; it needs no decision`, { field: 'proposalId' });
+    if (proposal.automatic) throw appError('CONFLICT', `proposal ${proposal.id} was applied automatically; it needs no decision`, { field: 'input.proposalId' });
     const decided = await trx.selectFrom('register_proposal_decisions').select('decision').where('proposal_id', '=', proposal.id).executeTakeFirst();
-    if (decided) throw appError('CONFLICT', `proposal ${proposal.id} was already ${decided.decision}`, { field: 'proposalId' });
+    if (decided) throw appError('CONFLICT', `proposal ${proposal.id} was already ${decided.decision}`, { field: 'input.proposalId' });
     await trx
       .insertInto('register_proposal_decisions')
       .values({ proposal_id: proposal.id, decision: d.confirm ? 'CONFIRMED' : 'DISMISSED', reason: d.reason, decided_by: d.decidedBy, decided_at: now })
@@ -377,7 +377,7 @@ export async function decideProposal(db: Db, d: ProposalDecision, now: Date): Pr
     if (proposal.register === 'BLACKLIST') await listOnBlacklist(trx, event, proposal.term_months ?? 0);
     else if (proposal.action === 'LIST') {
       await refuseLeaderAfterLaterPenalty(trx, code, Number(proposal.rating_id), proposal.id);
-      await listLeader(trx, event, proposal.term_months ?? 0);
+      await listLeader(trx, event, proposal.term_months ?? 0, 'input.proposalId');
     }
     else await endLeadership(trx, event, 'REVOKED');
   });
@@ -400,7 +400,7 @@ async function refuseLeaderAfterLaterPenalty(trx: Trx, code: string, ratingId: n
   const penalty = later.rows[0];
   if (penalty) {
     throw appError('CONFLICT', `proposal ${proposalId}: ${code} was penalised on ${penalty.decided_on} (violation:${penalty.id}), after the rated period; the nomination no longer holds`, {
-      field: 'proposalId',
+      field: 'input.proposalId',
       evidence: `violation:${penalty.id}`,
     });
   }
@@ -471,11 +471,11 @@ export interface RepairDecision {
 export async function decideRepair(db: Db, d: RepairDecision, now: Date): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const application = await trx.selectFrom('repair_applications').selectAll().where('id', '=', d.applicationId).executeTakeFirst();
-    if (!application) throw notFound(`repair application ${d.applicationId}`, 'applicationId');
+    if (!application) throw notFound(`repair application ${d.applicationId}`, 'input.applicationId');
     const code = application.credit_code.trim();
     await lockRegisters(trx, code);
     const decided = await trx.selectFrom('repair_decisions').select('decision').where('application_id', '=', application.id).executeTakeFirst();
-    if (decided) throw appError('CONFLICT', `repair application ${application.id} was already ${decided.decision}`, { field: 'applicationId' });
+    if (decided) throw appError('CONFLICT', `repair application ${application.id} was already ${decided.decision}`, { field: 'input.applicationId' });
     if (d.approve) await refuseRepairBeforeEarliestRemoval(trx, code, now);
     await trx
       .insertInto('repair_decisions')

@@ -47,7 +47,7 @@ describe('confirming a leader nomination', () => {
       },
     });
     const refused = await graphqlError(server.client(admin).request(DECIDE, { input: { proposalId: nomination.id, confirm: true, reason: '符合条件' } }));
-    expect(refused.extensions).toMatchObject({ code: 'CONFLICT', field: 'proposalId', evidence: recorded.recordViolation.record.id });
+    expect(refused.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.proposalId', evidence: recorded.recordViolation.record.id });
     // Nothing was decided: the bureau dismisses it.
     expect((await server.client(admin).request<any>(DECIDE, { input: { proposalId: nomination.id, confirm: false, reason: '评价期后受到处罚' } })).decideRegisterProposal.status).toBe('DISMISSED');
     expect((await server.client().request<any>(LEADERS)).leaders.edges).toEqual([]);

@@ -58,6 +58,17 @@ describe('the leader register and the blacklist', () => {
     expect(leaders.leaders.edges.map((e: any) => e.node)).toMatchObject([{ creditCode: CODE, enterpriseName: '临江市红旗化工有限公司', causeCode: 'LEADER_DECISION', termEnd: addMonths(today, 36) }]);
   });
 
+  it('refusals of register and objection decisions name the input path in extensions.field', async () => {
+    const refusal = async (document: string, input: Record<string, unknown>) => (await graphqlError(server.client(admin).request(document, { input }))).extensions;
+    expect(await refusal(gql`mutation($input: DecideRegisterProposalInput!) { decideRegisterProposal(input: $input) { id } }`, { proposalId: 'proposal:999', confirm: true, reason: 'ok' }))
+      .toMatchObject({ code: 'NOT_FOUND', field: 'input.proposalId' });
+    expect(await refusal(DECIDE, { applicationId: 'repair:999', approve: true, reason: 'ok' })).toMatchObject({ code: 'NOT_FOUND', field: 'input.applicationId' });
+    expect(await refusal(gql`mutation($input: DecideObjectionInput!) { decideObjection(input: $input) { id } }`, { objectionId: 'objection:999', accept: false, reason: 'ok' }))
+      .toMatchObject({ code: 'NOT_FOUND', field: 'input.objectionId' });
+    expect(await refusal(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, { creditCode: OTHER, action: 'REMOVE', causeCode: 'REPAIRED', cause: 'c' }))
+      .toMatchObject({ code: 'CONFLICT', field: 'input.creditCode' });
+  });
+
   it('a falsified-data violation re-rates at once: the rule lists it automatically and the leadership is revoked', async () => {
     server.clock.advance(DAY);
     const today = chinaDay(server.clock.now());
