@@ -213,6 +213,12 @@ async function insertWithdrawal(db: Db, kind: EvidenceKind, withdrawal: Withdraw
       .where('id', '=', withdrawal.id)
       .executeTakeFirst();
     if (!original) throw notFound(`${kind} record ${withdrawal.id}`, 'input.id');
+    if (original.revoked) {
+      // A withdrawal of a withdrawal would store a second revoked copy and restore nothing.
+      throw appError('CONFLICT', `${kind} record ${withdrawal.id} is itself a withdrawal (of record ${original.supersedes_id}); to restore the record, record a correction with supersedesId ${kind}:${withdrawal.id}`, {
+        field: 'input.id',
+      });
+    }
     const { id, credit_code, source, source_id, supersedes_id, revoked, correction_reason, recorded_at, recorded_by, ...domain } =
       original as unknown as Record<string, unknown>;
     const generated = ['exceedance_ratio', 'exceedance_db'];

@@ -204,6 +204,19 @@ describe('a withdrawal while the service clock is behind the database clock', ()
   });
 });
 
+describe('withdrawing a withdrawal', () => {
+  it('is refused with CONFLICT on input.id pointing to a correction, and stores no second withdrawal', async () => {
+    const noise = await recordViolation('W-TWICE-1', 'NOISE', 3000, LISTED_BY_HAND);
+    const first = await server.client(officer).request<any>(WITHDRAW, { input: { id: noise, reason: '处罚决定撤销', source: 'review', sourceId: 'RV-W-TWICE-1' } });
+    const withdrawalId = first.withdrawEvidence.withdrawalId as string;
+    const again = await server.client(officer).request(WITHDRAW, { input: { id: withdrawalId, reason: '撤销撤销?', source: 'review', sourceId: 'RV-W-TWICE-2' } }).catch((error) => error);
+    expect(again.response?.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.id' });
+    expect(again.response?.errors?.[0]?.message).toContain(`supersedesId ${withdrawalId}`);
+    const stored = await server.database.db.selectFrom('violations').select('id').where('source_id', '=', 'RV-W-TWICE-2').execute();
+    expect(stored).toEqual([]);
+  });
+});
+
 describe('a withdrawal racing a correction of the same record', () => {
   it.skipIf(!process.env.DATABASE_URL)('loses with CONFLICT on input.id naming the latest record, not INTERNAL_SERVER_ERROR', async () => {
     const noise = await recordViolation('W-RACE-1', 'NOISE', 3000, LISTED_BY_HAND);
