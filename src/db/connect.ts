@@ -47,6 +47,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     // An idle client losing its server must not crash the process; the next checkout reconnects.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await assertReachable(db, options.databaseUrl);
     return { db, kind: 'postgres', pool, close: () => db.destroy() };
   }
   const dataDir = options.inMemory ? undefined : (options.dataDir ?? './data');
@@ -61,6 +62,31 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+/** DATABASE_URL as it can be printed: scheme, user, host, port and database, never the password or query. */
+export function printableDatabaseUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
+  } catch {
+    return '(an unparseable URL)';
+  }
+}
+
+/**
+ * One round trip at connect time, so an unreachable server is reported as that, naming DATABASE_URL,
+ * rather than as whatever query came first ("migration (unknown) failed: connect ECONNREFUSED").
+ */
+async function assertReachable(db: Kysely<Database>, databaseUrl: string): Promise<void> {
+  try {
+    await pingDatabase(db);
+  } catch (error) {
+    // `select 1` fails only for want of a connection: refused, timed out, wrong password, no such database.
+    await db.destroy();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot connect to the database at DATABASE_URL ${printableDatabaseUrl(databaseUrl)}: ${reason}`, { cause: error });
+  }
 }
 
 export async function pingDatabase(db: Db): Promise<void> {
