@@ -1,7 +1,7 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { connectDatabase, connectionOptionsFrom, type DatabaseHandle } from './db/connect.ts';
 import { grantAppRole } from './db/grants.ts';
 import { createEvaluator } from './rating/evaluation-pool.ts';
@@ -33,7 +33,7 @@ export interface StartOptions {
   rules?: RuleRegistry;
   /** Where resolvers read the time (legal deadlines); the system clock unless a test moves time. */
   clock?: Clock;
-  /** Runs after migrations, before the port opens (e.g. seeding the demo city). */
+  /** Runs after migrations, before requests are served (e.g. seeding the demo city); the port is already held, answering 503. */
   beforeListen?: (database: DatabaseHandle, logger: Logger, rules: RuleRegistry) => Promise<void>;
 }
 
@@ -48,11 +48,56 @@ async function makeAdjustmentsLeftPending(services: PendingAdjustmentServices): 
   await retryPendingAdjustments(services, { unlessBusy: true }).catch((error: unknown) => services.logger.error({ err: error }, 'pending dynamic adjustments could not be made at start-up'));
 }
 
+/** Start-up refuses a DEFAULT_RULE_SET no rule file defines: dynamic adjustments would otherwise fail later, one by one. */
+function assertDefaultRuleSetLoaded(rules: RuleRegistry, defaultRuleSetId: string): void {
+  const loaded = [...new Set(rules.list().map((s) => s.id))];
+  if (!loaded.includes(defaultRuleSetId)) {
+    throw new ConfigError('DEFAULT_RULE_SET', `is invalid: no rule set "${defaultRuleSetId}" is loaded (loaded: ${loaded.join(', ') || 'none'})`);
+  }
+}
+
+/** Until start-up has migrated and seeded, requests get a 503 rather than a connection refused or a hang. */
+const answerStarting: RequestListener = (_req, res) => {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5', connection: 'close' });
+  res.end(JSON.stringify({ status: 'starting' }));
+};
+
+/** The reason start-up cannot hold PORT, in words (express 5's listen() would swallow it). */
+function portError(error: NodeJS.ErrnoException, port: number): Error {
+  const reason = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges this process lacks' : 'cannot be opened';
+  return new Error(`port ${port} ${reason} (${error.code ?? error.message}): stop the other process or set PORT`, { cause: error });
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(portError(error, port));
+    server.once('error', onError);
+    server.listen(port, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
 export async function startService(options: StartOptions): Promise<RunningService> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config);
   // Rules first: a bad rule file stops start-up before anything else is touched.
   const rules = options.rules ?? loadRuleRegistry(config.rulesDir);
+  assertDefaultRuleSetLoaded(rules, config.defaultRuleSetId);
+  // The port next, so one in use stops start-up at once, not after migrating and seeding.
+  const server = createServer(answerStarting);
+  await listen(server, config.port);
+  try {
+    return await serveWhenReady(options, server, logger, rules);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+}
+
+async function serveWhenReady(options: StartOptions, server: Server, logger: Logger, rules: RuleRegistry): Promise<RunningService> {
+  const { config } = options;
   const database = options.database ?? (await connectDatabase(connectionOptionsFrom(config)));
   const ownsDatabase = !options.database;
   // Connected as the owner, start-up migrates and re-grants the service's role; connected as that
@@ -71,10 +116,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
   await makeAdjustmentsLeftPending({ db: database.db, rules, defaultRuleSetId: config.defaultRuleSetId, logger, now: clock.now(), appliedBy: 'system (start-up)' });
 
   const app = createApp({ config, db: database.db, logger, rules, tracker, clock });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, () => resolve(s));
-    s.once('error', reject);
-  });
+  server.off('request', answerStarting);
+  server.on('request', app);
   server.keepAliveTimeout = 5_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
