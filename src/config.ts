@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 /** Start-up configuration, read once from the environment and validated as a whole. */
@@ -69,9 +70,30 @@ export class ConfigError extends Error {
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
-/** A whole number between min and max, `fallback` when unset or empty. */
+/**
+ * A whole number between min and max, `fallback` when unset or empty. Digits only: a blank such as
+ * PORT=" " would otherwise coerce to 0 (an ephemeral port, no workers) without a word.
+ */
 const intVar = (fallback: number, min: number, max: number) =>
-  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\s*\d+\s*$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max))
+      .default(fallback),
+  );
+
+/** A PEM the token verifier can use: a right header over a garbled body fails here, named, not at the first request. */
+function isReadablePublicKey(pem: string): boolean {
+  try {
+    createPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** scheme://host[:port] and nothing more, as a browser sends it in the Origin header. */
 function isOrigin(value: string): boolean {
@@ -85,7 +107,7 @@ function isOrigin(value: string): boolean {
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
-  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(4000)),
+  PORT: intVar(4000, 0, 65535),
   DATABASE_URL: z.preprocess(
     emptyAsUndefined,
     z
@@ -119,6 +141,7 @@ const envSchema = z.object({
     z
       .string()
       .refine((v) => v.includes('-----BEGIN PUBLIC KEY-----'), 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)')
+      .refine(isReadablePublicKey, 'must be a readable PEM public key (this one does not decode)')
       .optional(),
   ),
   JWT_JWKS_URL: z.preprocess(

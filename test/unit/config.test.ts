@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config.ts';
 
@@ -11,10 +12,13 @@ describe('configuration from the environment', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: ' ' }, 'PORT'],
+    [{ RATING_WORKERS: ' ' }, 'RATING_WORKERS'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ JWT_PUBLIC_KEY: 'not a pem' }, 'JWT_PUBLIC_KEY'],
+    [{ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot-a-key\n-----END PUBLIC KEY-----\n' }, 'JWT_PUBLIC_KEY'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
     [{ CORS_ORIGINS: 'bank-a.example.cn' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://bank-a.example.cn/portal' }, 'CORS_ORIGINS'],
@@ -27,6 +31,11 @@ describe('configuration from the environment', () => {
   ])('stops on %o naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable}`));
+  });
+
+  it('accepts a public key it can read', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    expect(loadConfig({ JWT_PUBLIC_KEY: publicKey }).jwt.publicKey).toBe(publicKey);
   });
 
   it('refuses production without a token key, and never seeds demo data there', () => {
