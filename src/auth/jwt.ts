@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
-import type { Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
 import { checkCreditCode } from '../evidence/credit-code.ts';
 import { isInstitutionRole, ROLES, type Principal, type Role } from './principal.ts';
 
@@ -74,7 +74,7 @@ export interface MintOptions {
 /** Signs a development token with JWT_SECRET (HS256). Production keys are issued elsewhere. */
 export function mintDevelopmentToken(config: Pick<Config, 'jwt'>, options: MintOptions): string {
   const { secret, issuer, audience } = config.jwt;
-  if (!secret) throw new Error('minting needs JWT_SECRET (HS256); with JWT_PUBLIC_KEY tokens come from your identity provider');
+  if (!secret) throw new ConfigError('JWT_SECRET', 'is not set: minting needs it (HS256); with JWT_PUBLIC_KEY or JWT_JWKS_URL tokens come from your identity provider');
   const claims: Record<string, string> = { role: options.role };
   if (options.org) claims.org = options.org;
   if (options.creditCode) claims.credit_code = options.creditCode;

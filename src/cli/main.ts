@@ -41,21 +41,60 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** The service's own refusals (a draft of a period not ended, a rule version not in force, …) carry a code. */
+const isRefusal = (error: unknown): error is GraphQLError => error instanceof GraphQLError && typeof error.extensions.code === 'string';
+
+function refusalMessage(refused: GraphQLError): string {
+  const { code, field, expected } = refused.extensions as { code: string; field?: string; expected?: string };
+  return `${refused.message} [${code}${field ? `, ${field}` : ''}${expected ? `, expected ${expected}` : ''}]`;
+}
+
 async function withDatabase<T>(work: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
   const handle = await connectDatabase(connectionOptionsFrom(config()));
   let refused: GraphQLError | undefined;
   try {
     return await work(handle);
   } catch (error) {
-    // The service's own refusals (a draft of a period not ended, a rule version not in force, …) are
-    // the operator's to read, not stack traces.
-    if (!(error instanceof GraphQLError) || typeof error.extensions.code !== 'string') throw error;
+    // Refusals are the operator's to read, not stack traces; they are printed once the database is closed.
+    if (!isRefusal(error)) throw error;
     refused = error;
   } finally {
     await handle.close();
   }
-  const { code, field, expected } = refused.extensions as { code: string; field?: string; expected?: string };
-  return fail(`${refused.message} [${code}${field ? `, ${field}` : ''}${expected ? `, expected ${expected}` : ''}]`);
+  return fail(refusalMessage(refused));
+}
+
+/** Commander parser for a whole number of at least `min`: "abc" is a usage error, not NaN passed on. */
+const wholeNumber = (min: number) => (value: string): number => {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`expected a whole number${min > 0 ? ` of at least ${min}` : ''}`);
+  }
+  return Number(value);
+};
+
+/** Commander parser for a rating period: a mistake is a usage error before anything is loaded. */
+function periodLabel(value: string): string {
+  try {
+    return parsePeriod(value).label;
+  } catch (error) {
+    if (isRefusal(error)) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+/** Commander parser for --codes: every code checked, the bad ones named, as the API's creditChecks does. */
+function creditCodeList(value: string): string[] {
+  const inputs = value.split(',').map((c) => c.trim()).filter(Boolean);
+  if (inputs.length === 0) throw new InvalidArgumentError('expected one or more credit codes, comma-separated');
+  const codes: string[] = [];
+  const refused: string[] = [];
+  for (const input of inputs) {
+    const checked = checkCreditCode(input);
+    if (checked.valid) codes.push(checked.code);
+    else refused.push(`${input}: ${checked.message}`);
+  }
+  if (refused.length > 0) throw new InvalidArgumentError(refused.join('; '));
+  return codes;
 }
 
 const program = new Command('envcredit').description('envcredit operator commands').showHelpAfterError();
@@ -108,7 +147,7 @@ function checkDevelopmentTtl(ttl: string): void {
 program
   .command('seed-demo')
   .description('load the deterministic demo city (about 1,500 enterprises of Linjiang) into an empty database, rated and published')
-  .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), DEMO_SEED)
+  .option('--seed <n>', 'random seed', wholeNumber(0), DEMO_SEED)
   .option('--no-rating', 'only the evidence, no published rating')
   .action((options: { seed: number; rating: boolean }) => {
     if (config().nodeEnv === 'production') fail('seed-demo refuses to run with NODE_ENV=production');
@@ -134,21 +173,22 @@ program
 program
   .command('rate')
   .description('run a rating of a scope (default: all enterprises) and wait for it, with a progress bar on a terminal')
-  .requiredOption('--period <p>', 'YYYY (calendar year) or YYYY-MM (12 months ending then)')
+  .requiredOption('--period <p>', 'YYYY (calendar year) or YYYY-MM (12 months ending then)', periodLabel)
   .option('--rule-set <id>', 'rule set id', 'linjiang')
   .option('--version <v>', 'rule version (default: the one in force at the end of the period)')
   .addOption(new Option('--mode <mode>', 'DRAFT or SIMULATION').choices(['DRAFT', 'SIMULATION']).default('DRAFT'))
-  .option('--region <township>', 'only this township or street')
-  .option('--industry <prefix>', 'only this GB/T 4754 prefix')
-  .option('--codes <list>', 'only these credit codes, comma-separated')
+  // One scope at a time: combined, all but one would be silently ignored.
+  .addOption(new Option('--region <township>', 'only this township or street').conflicts(['industry', 'codes']))
+  .addOption(new Option('--industry <prefix>', 'only this GB/T 4754 prefix').conflicts('codes'))
+  .addOption(new Option('--codes <list>', 'only these credit codes, comma-separated').argParser(creditCodeList))
   .option('--by <name>', 'who starts the run (recorded)', `cli:${process.env.USER ?? 'operator'}`)
-  .action((options: { period: string; ruleSet: string; version?: string; mode: 'DRAFT' | 'SIMULATION'; region?: string; industry?: string; codes?: string; by: string }) => {
+  .action((options: { period: string; ruleSet: string; version?: string; mode: 'DRAFT' | 'SIMULATION'; region?: string; industry?: string; codes?: string[]; by: string }) => {
     const period = parsePeriod(options.period);
     const registry = loadRuleRegistry(config().rulesDir);
     const ruleSet = options.version ? registry.get(options.ruleSet, options.version) : registry.effectiveOn(options.ruleSet, period.end);
     if (!ruleSet) fail(`no rule version ${options.ruleSet}/${options.version ?? `in force on ${period.end}`}`);
     const scope: RunScope = options.codes
-      ? { kind: 'CODES', codes: options.codes.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean) }
+      ? { kind: 'CODES', codes: options.codes }
       : options.region
         ? { kind: 'REGION', region: options.region }
         : options.industry
@@ -225,9 +265,9 @@ program
 program
   .command('generate')
   .description("generate import files (or load them) with the demo city's distributions, for benchmarks")
-  .requiredOption('--enterprises <n>', 'enterprises', (v) => Number.parseInt(v, 10))
-  .option('--records-per-enterprise <m>', 'evidence records per enterprise on average', (v) => Number.parseInt(v, 10), 20)
-  .option('--seed <s>', 'random seed', (v) => Number.parseInt(v, 10), DEMO_SEED)
+  .requiredOption('--enterprises <n>', 'enterprises', wholeNumber(1))
+  .option('--records-per-enterprise <m>', 'evidence records per enterprise on average', wholeNumber(0), 20)
+  .option('--seed <s>', 'random seed', wholeNumber(0), DEMO_SEED)
   .option('--out <dir>', 'write <dir>/<kind>.csv')
   .option('--load', 'import into the database (DATABASE_URL or DATA_DIR) instead of writing files')
   .action(async (options: { enterprises: number; recordsPerEnterprise: number; seed: number; out?: string; load?: boolean }) => {
@@ -308,7 +348,7 @@ rules
   .description('rate one enterprise on its current evidence and explain every point (stores nothing)')
   .option('--rule-set <id>', 'rule set id', 'linjiang')
   .option('--version <v>', 'rule version (default: the one in force at the end of the period)')
-  .option('--period <p>', 'YYYY or YYYY-MM (default: the previous calendar year)')
+  .option('--period <p>', 'YYYY or YYYY-MM (default: the previous calendar year)', periodLabel)
   .action((creditCode: string, options: { ruleSet: string; version?: string; period?: string }) => {
     const checked = checkCreditCode(creditCode);
     if (!checked.valid) fail(`${creditCode}: ${checked.message}`);
@@ -323,4 +363,12 @@ rules
     });
   });
 
-await program.parseAsync(process.argv);
+/**
+ * Mistakes an operator can fix (a setting, a refused request) end as one `envcredit: …` line with
+ * exit code 1; anything else is a bug and keeps its stack trace.
+ */
+await program.parseAsync(process.argv).catch((error: unknown) => {
+  if (isRefusal(error)) fail(refusalMessage(error));
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+});

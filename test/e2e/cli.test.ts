@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,30 @@ describe('the envcredit command', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^envcredit: version: linjiang 2026\.1 is not the version in force at the end of 2025 .*\[VALIDATION_FAILED, input\.version, expected 2025\.1\]\n$/);
   }, 60_000);
+
+  it.each([
+    [['rate', '--period', '20x5'], /--period .*"20x5" is not a rating period/],
+    [['rules', 'explain', '91310110666007217T', '--period', '20x5'], /--period .*"20x5" is not a rating period/],
+    [['generate', '--enterprises', 'abc', '--out', tmpdir()], /--enterprises .*'abc' is invalid\. expected a whole number/],
+    [['seed-demo', '--seed', 'abc'], /--seed .*'abc' is invalid\. expected a whole number/],
+    [['rate', '--period', '2025', '--region', 'Chengguan', '--industry', 'C'], /--region .* cannot be used with option '--industry/],
+    [['rate', '--period', '2025', '--industry', 'C', '--codes', '91310110666007217T'], /--industry .* cannot be used with option '--codes/],
+    [['rate', '--period', '2025', '--codes', '91310110666007217T,91310110666007217A'], /91310110666007217A: check character/],
+  ])('%j is a usage error: one message, no stack trace, nothing run', async (args, message) => {
+    const { code, stdout, stderr } = await envcredit(args, { DATABASE_URL: '', DATA_DIR: mkdtempSync(join(tmpdir(), 'envcredit-cli-usage-')) });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  }, 60_000);
+
+  it('token with a public key instead of a secret says so in one line', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const { code, stdout, stderr } = await envcredit(['token', '--role', 'bureau_officer', '--org', 'linjiang-eeb'], { JWT_SECRET: '', JWT_PUBLIC_KEY: publicKey });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^envcredit: Invalid configuration: JWT_SECRET is not set: .*JWT_PUBLIC_KEY.*\n$/);
+  });
 
   it('rules test runs every case of the shipped rule files', async () => {
     const { code, stdout } = await envcredit(['rules', 'test']);
