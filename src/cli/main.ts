@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GraphQLError } from 'graphql';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { mintDevelopmentToken } from '../auth/jwt.ts';
@@ -160,6 +162,14 @@ program
     });
   });
 
+/** schema/schema.graphql at the repository root, whether this runs from src/cli (tsx) or dist/src/cli (built, Docker). */
+function schemaFile(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const roots = [join(here, '../..'), join(here, '../../..')];
+  const root = roots.find((candidate) => existsSync(join(candidate, 'package.json'))) ?? roots[0]!;
+  return join(root, 'schema', 'schema.graphql');
+}
+
 program
   .command('schema')
   .description('print the GraphQL SDL to schema/schema.graphql (or --stdout)')
@@ -167,7 +177,7 @@ program
   .action((options: { stdout?: boolean }) => {
     const sdl = printSchemaSdl();
     if (options.stdout) process.stdout.write(sdl);
-    else writeFileSync(new URL('../../schema/schema.graphql', import.meta.url), sdl);
+    else writeFileSync(schemaFile(), sdl);
   });
 
 program
