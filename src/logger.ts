@@ -40,8 +40,8 @@ export function pathOf(target: string): string {
 
 /**
  * Gives each request an id (echoed in x-request-id) and a child logger bound to it and to the
- * request (method, URL path without the query string, client address, user agent; never headers,
- * so no credential can reach the log), and logs one line when the response ends: info for answers
+ * request (method, URL path without the query string, the connection's peer address, the User-Agent;
+ * no other header, so no credential can reach the log), and logs one line when the response ends: info for answers
  * below 500, warn when the client went away first, error for 5xx or a response error. In place of pino-http, which serialises the
  * whole request with its headers into a child logger on every request, logged or not (0.13 ms of a
  * creditCheck's CPU in the row-d profile with logging off).
