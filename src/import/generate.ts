@@ -93,22 +93,39 @@ export function* generateChunks(options: GenerateOptions): Generator<GeneratedCh
     } else if (evidence < target && emissions.length > 0) {
       const rng = new Rng(deriveSeed(seed, chunk, 99));
       const base = emissions.slice();
-      for (let i = 0; i < target - evidence; i++) {
+      const registeredOn = registrationDays(latest);
+      // Copies move a month back per round; one that would end before its enterprise was registered
+      // is skipped (the import refuses such evidence), and another base row pads instead.
+      const maxAttempts = (target - evidence) * 4 + base.length * 4;
+      for (let i = 0, added = 0; added < target - evidence && i < maxAttempts; i++) {
         const from = base[i % base.length]!;
         const round = Math.floor(i / base.length) + 1;
         const days = -round * 30;
         const value = Number(from.measuredValue) * (0.6 + 0.6 * rng.next());
+        const periodEnd = shiftDate(String(from.periodEnd), days);
+        const registered = registeredOn.get(String(from.creditCode));
+        if (registered !== undefined && periodEnd < registered) continue;
         emissions.push({
           ...from,
           sourceId: `${String(from.sourceId)}#g${round}`,
           periodStart: shiftDate(String(from.periodStart), days),
-          periodEnd: shiftDate(String(from.periodEnd), days),
+          periodEnd,
           measuredValue: String(Math.round(value * 10) / 10),
         });
+        added++;
       }
     }
     yield result;
   }
+}
+
+/** Each enterprise's registration day (YYYY-MM-DD), where the generated revision has one. */
+function registrationDays(revisions: ReadonlyMap<string, Record<string, unknown>>): Map<string, string> {
+  const days = new Map<string, string>();
+  for (const [code, revision] of revisions) {
+    if (revision.registered_on !== null && revision.registered_on !== undefined) days.set(code, String(revision.registered_on));
+  }
+  return days;
 }
 
 // ---------------------------------------------------------------------------------------------
