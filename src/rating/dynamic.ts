@@ -249,20 +249,24 @@ export function dynamicTriggers(rules: CompiledRuleSet, rating: Rating, ref: str
 }
 
 /**
- * The revoke conditions this record makes hold for a current leader: met on the re-rating, and not
- * met on the same evidence without the record. A serious violation ends a leadership as a veto
- * does, at once; a later small one does not re-rate the leader for an older penalty the version in
- * force at the time did not act on. Only a rating that revokes through a condition (rare) is
- * evaluated a second time.
+ * The revoke conditions this record makes hold for a current leader: met on the re-rating, and
+ * either met by the record on its own (a serious penalty, even when another serious one was
+ * recorded with it or went unacted on under an earlier version) or not met without it (the record
+ * that tips a count). A serious violation ends a leadership as a veto does, at once; a later small
+ * one does not re-rate the leader for an older penalty the version in force at the time did not act
+ * on. Only a rating that revokes through a condition (rare) is evaluated again.
  */
 function leaderRevocationsBy(rules: CompiledRuleSet, rating: Rating, ref: string, evidence: EvidenceSet): string[] {
   if (rating.leader.action !== 'REVOKE') return [];
   const conditionReasons = new Set(rules.leader.revoke.conditions.map((c) => c.reason));
   const met = rating.leader.reasons.filter((reason) => conditionReasons.has(reason));
-  if (met.length === 0) return [];
-  const withoutRecord = { ...evidence, violations: evidence.violations.filter((v) => v.id !== ref) };
-  const metWithout = new Set(evaluate(rules, withoutRecord, { period: rating.period, asOf: rating.asOf }).leader.reasons);
-  return met.filter((reason) => !metWithout.has(reason)).map((reason) => `LEADER_REVOKED:${reason}`);
+  const record = evidence.violations.find((v) => v.id === ref);
+  if (met.length === 0 || !record) return [];
+  const reasonsWith = (violations: EvidenceSet['violations']) =>
+    new Set(evaluate(rules, { ...evidence, violations }, { period: rating.period, asOf: rating.asOf }).leader.reasons);
+  const metAlone = reasonsWith([record]);
+  const metWithout = reasonsWith(evidence.violations.filter((v) => v.id !== ref));
+  return met.filter((reason) => metAlone.has(reason) || !metWithout.has(reason)).map((reason) => `LEADER_REVOKED:${reason}`);
 }
 
 /** The set the enterprise is rated under (its current rating's, else the default), in force on the date. */

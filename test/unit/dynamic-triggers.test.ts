@@ -41,4 +41,12 @@ describe('dynamic triggers: a serious violation against a current leader', () =>
     expect(triggersOf('2027.1', evidenceOf(true, older, small), 'violation:3')).toEqual([]);
     expect(triggersOf('2027.1', evidenceOf(true, older, small), 'violation:1')).toEqual(['LEADER_REVOKED:SERIOUS_VIOLATION_12_MONTHS']);
   });
+
+  it('for each of two serious penalties recorded together, and for a new serious one after an older one no version acted on', () => {
+    const sealUp = violation(4, { fineCny: 200000, measures: ['FINE', 'SEAL_UP_SEIZURE'] });
+    expect(triggersOf('2027.1', evidenceOf(true, suspension, sealUp), 'violation:2')).toEqual(['LEADER_REVOKED:SERIOUS_VIOLATION_12_MONTHS']);
+    expect(triggersOf('2027.1', evidenceOf(true, suspension, sealUp), 'violation:4')).toEqual(['LEADER_REVOKED:SERIOUS_VIOLATION_12_MONTHS']);
+    const december = violation(1, { decidedOn: '2026-12-01', fineCny: 300000, measures: ['FINE', 'SEAL_UP_SEIZURE'] });
+    expect(triggersOf('2027.1', evidenceOf(true, december, suspension), 'violation:2')).toEqual(['LEADER_REVOKED:SERIOUS_VIOLATION_12_MONTHS']);
+  });
 });
