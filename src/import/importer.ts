@@ -332,12 +332,6 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
         insert into import_refused (line, field, reason, conflict)
         select s.line, 'creditCode', 'enterprise ' || s.credit_code || ' is not registered', false
         from import_staging s where not exists (select 1 from enterprises e where e.credit_code = s.credit_code)`);
-      const outside = outsideExistenceSql(spec.evidenceKind);
-      await session.query(`
-        insert into import_refused (line, field, reason, conflict)
-        select t.line, ${outside.field}, ${outside.reason}, false
-        from import_staging t join enterprise_current e on e.credit_code = t.credit_code
-        where ${outside.where}`);
       await session.query(`
         with stored as (
           select s.line, t.id, s.source, s.source_id, (${sameContent(s, t)} and t.supersedes_id is null) as same
@@ -359,6 +353,13 @@ async function importInSession(session: Session, spec: ImportKindSpec, chunks: A
           select line, 'sourceId', 'source ' || source || '/' || source_id || ' appears on line ' || first_line || ' with different content', true
           from repeated where not same)
         insert into import_present (line) select line from repeated where same`);
+      // Lines stored already stay `unchanged` even if the enterprise's dates were revised since.
+      const outside = outsideExistenceSql(spec.evidenceKind);
+      await session.query(`
+        insert into import_refused (line, field, reason, conflict)
+        select t.line, ${outside.field}, ${outside.reason}, false
+        from import_staging t join enterprise_current e on e.credit_code = t.credit_code
+        where ${outside.where} and not exists (select 1 from import_present p where p.line = t.line)`);
       await options.beforeApply?.();
       const insert = `
         insert into ${spec.table} (${spec.columns.join(', ')}, recorded_by)

@@ -245,6 +245,27 @@ describe('evidence dated outside the enterprise’s existence', () => {
   });
 });
 
+describe('evidence stored before its enterprise’s dates were revised', () => {
+  const record = (input: Record<string, unknown>) => post(server.endpoint, { query: RECORD, variables: { i: violation(input) } }, server.token(officer));
+  it('is re-sent as unchanged (import) and as a replay (mutation), not refused as outside the enterprise’s existence', async () => {
+    const code = withCheckCharacter('91220681MA1000405');
+    const base = { creditCode: code, name: '临江市改期有限公司', region: '花山镇', industry: 'C27' };
+    const c = server.client(officer);
+    await c.request('mutation($i: EnterpriseInput!) { registerEnterprise(input: $i) { created } }', { i: { ...base, registeredOn: '2005-01-01' } });
+    const IMPORT = 'mutation($c: String!) { importEvidence(kind: VIOLATIONS, format: CSV, content: $c) { applied unchanged rejected } }';
+    const file = `creditCode,source,sourceId,decisionNumber,decidedOn,violationType,legalBasis\n${code},imp,REDATED-1,N,2010-05-01,NOISE,law\n`;
+    expect((await c.request<any>(IMPORT, { c: file })).importEvidence).toEqual({ applied: 1, unchanged: 0, rejected: 0 });
+    const replayed = { creditCode: code, sourceId: 'REDATED-2', decidedOn: '2011-05-01' };
+    expect((await record(replayed)).body.errors).toBeUndefined();
+    // The register later corrects the registration date to after both penalties.
+    await c.request('mutation($i: EnterpriseInput!) { reviseEnterprise(input: $i) { created } }', { i: { ...base, registeredOn: '2015-01-01', source: 'aic', sourceId: 'AIC-REDATE' } });
+    expect((await c.request<any>(IMPORT, { c: file })).importEvidence).toEqual({ applied: 0, unchanged: 1, rejected: 0 });
+    const again = await record(replayed);
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data.recordViolation.created).toBe(false);
+  });
+});
+
 describe('an enterprise revision re-sent', () => {
   it('after a later revision is an idempotent replay (created: false), and a CONFLICT only with other details', async () => {
     const REVISE = 'mutation($i: EnterpriseInput!) { reviseEnterprise(input: $i) { created enterprise { revision name } } }';
