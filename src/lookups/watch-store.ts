@@ -25,7 +25,7 @@ export async function watchCodes(db: Db, institution: Institution, codes: readon
     const added = Number(rows[0]!.n);
     const watching = await watchCount(trx, institution);
     // Thrown inside the transaction, so the codes just added are rolled back.
-    if (watching > max) throw watchListFull(watching - added, added, max);
+    if (added > 0 && watching > max) throw watchListFull(watching - added, added, max);
     return added;
   });
 }

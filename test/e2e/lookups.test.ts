@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MintOptions } from '../../src/auth/jwt.ts';
 import { seedDemoCity } from '../../src/demo/seed.ts';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { watchCodes } from '../../src/lookups/watch-store.ts';
 import { lifecycleRulesDir } from '../support/rules.ts';
 import { expectHistoryRefused } from '../support/db.ts';
 import { graphqlError, startTestServer, type TestServer } from '../support/server.ts';
@@ -422,6 +423,9 @@ describe('a watch list has a total bound (MAX_WATCHED_CODES)', () => {
     expect((await client.request<any>(WATCH, { c: [code(1), code(2), code(3)] })).watch).toEqual({ changed: 1, watching: 3 });
     // Another institution's list has its own bound.
     expect((await small.client(otherBank).request<any>(WATCH, { c: [code(4)] })).watch).toEqual({ changed: 1, watching: 1 });
+    // With the bound lowered below the list, re-watching codes already on it adds nothing and is no error.
+    expect(await watchCodes(small.database.db, { role: 'bank', org: bank.org! }, [code(1), code(2)], 'test', 2)).toBe(0);
+    await expect(watchCodes(small.database.db, { role: 'bank', org: bank.org! }, [code(9)], 'test', 2)).rejects.toMatchObject({ extensions: { code: 'VALIDATION_FAILED' } });
   });
 
   it('counts concurrent calls together', async () => {
