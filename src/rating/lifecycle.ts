@@ -28,10 +28,10 @@ const NEXT: Record<RunStatus, RunStatus[]> = {
   WITHDRAWN: [],
 };
 
-async function lockRun(trx: Transaction<Database>, runId: number): Promise<RunRow> {
+async function lockRun(trx: Transaction<Database>, runId: number, field = 'runId'): Promise<RunRow> {
   await sql`select pg_advisory_xact_lock(hashtext(${`envcredit:run:${runId}`}))`.execute(trx);
   const run = await findRun(trx, runId);
-  if (!run) throw notFound(`rating run ${runId}`, 'runId');
+  if (!run) throw notFound(`rating run ${runId}`, field);
   return run;
 }
 
@@ -259,7 +259,7 @@ export async function findObjections(
 
 export async function fileObjection(db: Db, filing: ObjectionFiling, now = new Date()): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const run = await lockRun(trx, filing.runId);
+    const run = await lockRun(trx, filing.runId, 'input.runId');
     const endsAt = publicityEndsAt(run);
     if (run.status !== 'PUBLICITY' || (endsAt && now > endsAt)) {
       throw appError('CONFLICT', `objections are heard during publicity; run ${run.id} is ${run.status}${endsAt ? ` (publicity ended ${endsAt.toISOString()})` : ''}`, {

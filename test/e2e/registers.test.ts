@@ -67,6 +67,10 @@ describe('the leader register and the blacklist', () => {
       .toMatchObject({ code: 'NOT_FOUND', field: 'input.objectionId' });
     expect(await refusal(gql`mutation($input: BlacklistDecisionInput!) { decideBlacklist(input: $input) { event } }`, { creditCode: OTHER, action: 'REMOVE', causeCode: 'REPAIRED', cause: 'c' }))
       .toMatchObject({ code: 'CONFLICT', field: 'input.creditCode' });
+    const objection = await graphqlError(server.client({ role: 'enterprise', creditCode: CODE, subject: 'ent-1' }).request(gql`mutation($input: FileObjectionInput!) { fileObjection(input: $input) { id } }`, {
+      input: { creditCode: CODE, runId: 'run:999999', grounds: '评价有误' },
+    }));
+    expect(objection.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.runId' });
   });
 
   it('a falsified-data violation re-rates at once: the rule lists it automatically and the leadership is revoked', async () => {
