@@ -1,3 +1,4 @@
+import { chinaDay } from '../china-day.ts';
 import { appError } from '../errors.ts';
 
 export interface RatingPeriod {
@@ -34,5 +35,5 @@ export function parsePeriod(label: string, field = 'period'): RatingPeriod {
   });
 }
 
-/** The calendar year before today: what an annual rating speaks for by default. */
-export const previousCalendarYear = (today = new Date()): string => String(today.getUTCFullYear() - 1);
+/** The calendar year before today's China day: what an annual rating speaks for by default. */
+export const previousCalendarYear = (today = new Date()): string => String(Number(chinaDay(today).slice(0, 4)) - 1);

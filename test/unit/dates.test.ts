@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { previousCalendarYear } from '../../src/rating/period.ts';
 import { isIsoDate } from '../../src/rules/dates.ts';
 
 /** The calendar as Date.UTC sees it (years below 100 read as 19xx, so they never round-trip). */
@@ -26,5 +27,12 @@ describe('isIsoDate', () => {
       ['2024-02-29', true], ['2025-02-29', false], ['1900-02-29', false], ['2000-02-29', true], ['2025-04-31', false],
       ['2025-12-31', true], ['2025-13-01', false], ['0099-01-01', false], ['2025-1-01', false], ['2025-01-01T00:00', false], ['', false],
     ] as const) expect(isIsoDate(value), value).toBe(valid);
+  });
+});
+
+describe('previousCalendarYear', () => {
+  it('is the year before the China day: at 01:00 on 1 January in Beijing (still 31 December in UTC) last year is the year just ended', () => {
+    expect(previousCalendarYear(new Date('2026-12-31T17:00:00Z'))).toBe('2026');
+    expect(previousCalendarYear(new Date('2026-12-31T15:59:59Z'))).toBe('2025');
   });
 });
