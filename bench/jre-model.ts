@@ -12,6 +12,7 @@
 import { Engine, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
 import type { EvidenceSet } from '../src/evidence/evidence-set.ts';
 import type { CompiledRuleSet } from '../src/rules/index.ts';
+import { exceedsPermit } from '../src/rules/fields.ts';
 
 export const SUBSET_INDICATORS = ['P2_EXCEEDANCE_EVENTS', 'P3_POLLUTION_PENALTIES', 'P4_SOLID_WASTE', 'P5_HAZARDOUS_WASTE', 'P6_NOISE', 'E1_ECOLOGICAL_RED_LINE', 'E2_GENERAL_INCIDENT'];
 
@@ -218,7 +219,7 @@ export function jreModel(period: { start: string; end: string }, asOf: string): 
           monitoring_source: e.monitoringSource,
           exceedance_ratio: e.exceedanceRatio,
           exceedance_db: e.exceedanceDb,
-          exceeded: (e.exceedanceRatio ?? 0) > 0 || (e.exceedanceDb ?? 0) > 0,
+          exceeded: exceedsPermit(e),
         });
         collect(events);
       }
