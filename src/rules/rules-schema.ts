@@ -10,7 +10,18 @@ import { LEVELS, PURPOSES, SITUATIONS, VERDICTS } from './types.ts';
 
 export const CreditLevel = builder.enumType('CreditLevel', { values: LEVELS });
 export const CheckPurpose = builder.enumType('CheckPurpose', { values: PURPOSES });
-export const Verdict = builder.enumType('Verdict', { values: VERDICTS });
+/** What each verdict asks of the institution; the rule file's lookup policy says which situation gets which. */
+const VERDICT_MEANINGS: Record<(typeof VERDICTS)[number], string> = {
+  PRIORITY: 'Proceed with priority or preference (active credit support, priority for special funds, preferential premium).',
+  ELIGIBLE: 'Proceed on ordinary terms.',
+  CAUTION: 'Proceed on stricter conditions (tightened loan conditions, strict review of a subsidy, a moderately raised premium).',
+  RESTRICTED: 'Proceed only in a limited way until the level improves: no new loans and existing ones reduced step by step, a raised premium (2013 measures, ch. 6, for RED).',
+  PROHIBITED: 'Do not proceed: no credit, funds or preference; also the answer for an input that is not a valid credit code.',
+};
+
+export const Verdict = builder.enumType('Verdict', {
+  values: Object.fromEntries(VERDICTS.map((v) => [v, { description: VERDICT_MEANINGS[v] }])) as Record<(typeof VERDICTS)[number], { description: string }>,
+});
 export const LookupSituation = builder.enumType('LookupSituation', {
   values: SITUATIONS,
   description: 'What a lookup answers for: a level, or blacklisted / leader / never rated.',
