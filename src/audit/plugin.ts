@@ -1,17 +1,14 @@
 import { getOperationAST, GraphQLError, Kind, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Principal } from '../auth/principal.ts';
+import { isInstitutionRole, type Principal } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { isUnavailable, serviceUnavailable } from '../db/errors.ts';
 import type { Logger } from '../logger.ts';
 import { appendAudit, canonicalJson, sha256, type AuditEntryInput } from './chain.ts';
 
-/** Roles whose every operation is a lookup about someone else, and so is audited (issue 7, item 4). */
-export const INSTITUTION_ROLES: ReadonlySet<string> = new Set(['bank', 'insurer', 'finance']);
-
-/** Every mutation, whoever sends it, and every operation by an institution. Public reads are not audited. */
+/** Every mutation, whoever sends it, and every operation by an institution (each is a lookup about someone else). Public reads are not audited. */
 export function isAudited(operationType: string, principal: Principal | null): boolean {
-  return operationType === 'mutation' || (principal !== null && INSTITUTION_ROLES.has(principal.role));
+  return operationType === 'mutation' || (principal !== null && isInstitutionRole(principal.role));
 }
 
 /** The code a client will see for an error (before masking: an unexpected error becomes INTERNAL_SERVER_ERROR). */

@@ -2,6 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { isInstitutionRole } from '../auth/principal.ts';
 import { appError } from '../errors.ts';
 import type { Context } from './context.ts';
 
@@ -41,7 +42,7 @@ export const builder = new SchemaBuilder<{
         authenticated: context.principal !== null,
         bureau: role === 'bureau_admin' || role === 'bureau_officer',
         bureauAdmin: role === 'bureau_admin',
-        institution: role === 'bank' || role === 'insurer' || role === 'finance',
+        institution: role !== undefined && isInstitutionRole(role),
         enterpriseSelf: (creditCode: string) =>
           role === 'enterprise' && context.principal?.creditCode === creditCode,
       };
