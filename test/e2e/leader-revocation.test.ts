@@ -1,6 +1,8 @@
 import { gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chinaDay } from '../../src/china-day.ts';
 import { withCheckCharacter } from '../../src/evidence/credit-code.ts';
+import { addMonths } from '../../src/rules/dates.ts';
 import { draftPastPublicity, publishRun } from '../support/lifecycle.ts';
 import { shippedVersionInForce } from '../support/rules.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -72,5 +74,21 @@ describe('a leader penalised for a serious violation that is no veto (linjiang 2
     expect(history[1]).toMatchObject({ causeCode: 'LEADER_REVOCATION', ruleVersion: '2027.1', cause: expect.stringContaining('SERIOUS_VIOLATION_12_MONTHS') });
     // Answered as the GREEN enterprise it is, no longer with the leader's ×0.85.
     expect(await insuranceCheck()).toMatchObject({ level: 'GREEN', leader: false, verdict: 'ELIGIBLE', premiumMultiplier: 0.9, ruleSetVersion: '2027.1' });
+  });
+});
+
+describe('an environmental crime under linjiang 2027.1', () => {
+  it('lists the enterprise at once with one LISTED event whose earliest removal is 36 months away', async () => {
+    const code = withCheckCharacter('91220681MA5000072');
+    await server.client(officer).request(gql`mutation($input: EnterpriseInput!) { registerEnterprise(input: $input) { created } }`, {
+      input: { creditCode: code, name: '临江市暗管化工有限公司', region: '大湖街道', industry: 'C26', keyDischargeUnit: true },
+    });
+    const day = chinaDay(server.clock.now());
+    const crime = await server.client(officer).request<any>(RECORD, {
+      input: { creditCode: code, source: 'penalty-register', sourceId: 'CRIME-72', decisionNumber: `临环罚〔${day.slice(0, 4)}〕972号`, decidedOn: day, legalBasis: '《刑法》第三百三十八条', violationType: 'EXCEEDING_STANDARDS', measures: ['CRIMINAL_REFERRAL'] },
+    });
+    expect(crime.recordViolation.dynamicAdjustment).toEqual({ level: 'BLACK', cause: 'DYNAMIC_ADJUSTMENT' });
+    const history = await server.client(officer).request<any>(gql`query($c: String!) { enterprise(creditCode: $c) { blacklistHistory { edges { node { event causeCode earliestRemoval } } } } }`, { c: code });
+    expect(history.enterprise.blacklistHistory.edges.map((e: any) => e.node)).toEqual([{ event: 'LISTED', causeCode: 'BL_ENVIRONMENTAL_CRIME', earliestRemoval: addMonths(day, 36) }]);
   });
 });
