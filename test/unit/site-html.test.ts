@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, href, html, raw, SafeHtml } from '../../src/site/html.ts';
 import { barChart, stackedBarChart, transitionChart } from '../../src/site/charts.ts';
-import { diffRuleFiles } from '../../src/site/rules-view.ts';
+import { diffRuleFiles, renderRuleSet } from '../../src/site/rules-view.ts';
 import { publicRegisterCause } from '../../src/site/layout.ts';
 import { loadRuleRegistry } from '../../src/rules/index.ts';
 import { lifecycleRulesDir } from '../support/rules.ts';
@@ -108,5 +108,14 @@ describe('register causes on the site', () => {
     const removal = { event: 'REMOVED', cause_code: 'CREDIT_REPAIR', cause: 'Credit repair approved: 内部意见 FIN-778812' };
     expect(publicRegisterCause(removal)).toBe('信用修复 Credit repair approved');
     expect(publicRegisterCause({ event: 'LISTED', cause_code: 'BUREAU_DECISION', cause: '拒不执行整改决定' })).toBe('拒不执行整改决定');
+  });
+});
+
+describe('the public rules page', () => {
+  it('states every leader criterion of a version, the nomination condition and the revoke conditions included', () => {
+    const page = renderRuleSet(loadRuleRegistry('rules').get('linjiang', '2027.1')!).value;
+    expect(page).toContain(escapeHtml("!emissions.exists(e, e.exceeded && e.monitoring_source == 'SUPERVISORY' && e.date > add_months(as_of, -24))"));
+    expect(page).toContain('SERIOUS_VIOLATION_12_MONTHS');
+    expect(page).toContain('BL_ENVIRONMENTAL_CRIME');
   });
 });
